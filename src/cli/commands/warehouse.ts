@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Placeholder until the `warehouse` command is built; registers nothing. */
+export function register(_program: Command): void {}

@@ -1,0 +1,201 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place where configuration is read. Every variable of the product's contract is
+ * declared here with its default; a bad value stops the program at start with a message that
+ * names the variable and says what it expects.
+ */
+
+const optionalUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .transform((value) => (value === '' ? undefined : value))
+    .pipe(z.url({ message: `expected ${what} (an http(s) URL)` }).optional())
+    .optional();
+
+const intFrom = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ message: `expected an integer between ${min} and ${max}` })
+    .int({ message: `expected an integer between ${min} and ${max}` })
+    .min(min, { message: `expected an integer between ${min} and ${max}` })
+    .max(max, { message: `expected an integer between ${min} and ${max}` })
+    .default(fallback);
+
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  );
+
+/** NASA's image hosts: the only places rendering downloads from unless told otherwise. */
+export const DEFAULT_DOWNLOAD_HOSTS = [
+  'mars.nasa.gov',
+  'mars.jpl.nasa.gov',
+  'photojournal.jpl.nasa.gov',
+  'pds-imaging.jpl.nasa.gov',
+];
+
+const EnvSchema = z.object({
+  NASA_API_BASE_URL: optionalUrl('the root of the classic Mars Rover Photos API schema'),
+  NASA_API_KEY: z.string().min(1).default('DEMO_KEY'),
+  MARS_RAW_BASE_URL: optionalUrl('the root of the mars.nasa.gov raw-image feeds'),
+  MMGIS_BASE_URL: optionalUrl('the root of the MMGIS maps (…/mmgis-maps)'),
+  NASA_RATE_LIMIT_PER_HOUR: intFrom(1, 1_000_000, 1000),
+  HTTP_CONCURRENCY: intFrom(1, 64, 4),
+  HTTP_TIMEOUT_MS: intFrom(100, 600_000, 30_000),
+  HTTP_MAX_RESPONSE_BYTES: intFrom(1024, 2_000_000_000, 64 * 1024 * 1024),
+  INGEST_LOOKBACK_SOLS: intFrom(0, 1000, 3),
+
+  KAFKA_BROKERS: csv.optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('mars-timelapse'),
+
+  S3_ENDPOINT: optionalUrl('the S3/MinIO endpoint, e.g. http://127.0.0.1:9000'),
+  S3_ACCESS_KEY: z.string().min(1).default('S3RVER'),
+  S3_SECRET_KEY: z.string().min(1).default('S3RVER'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      message: 'expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+    })
+    .default('mars'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+
+  REDIS_URL: z.url({ message: 'expected a redis:// URL' }).default('redis://127.0.0.1:6379'),
+
+  WAREHOUSE: z.enum(['duckdb', 'snowflake'], { message: 'expected "duckdb" or "snowflake"' }).default('duckdb'),
+  DUCKDB_PATH: z.string().min(1).optional(),
+  SNOWFLAKE_ACCOUNT: z.string().min(1).optional(),
+  SNOWFLAKE_USERNAME: z.string().min(1).optional(),
+  SNOWFLAKE_PASSWORD: z.string().min(1).optional(),
+  SNOWFLAKE_DATABASE: z.string().min(1).default('MARS_DB'),
+  SNOWFLAKE_WAREHOUSE: z.string().min(1).optional(),
+  SNOWFLAKE_ROLE: z.string().min(1).optional(),
+  /** Overrides the account URL (a proxy, or a local stub of the protocol in tests). */
+  SNOWFLAKE_ACCESS_URL: optionalUrl('the Snowflake account URL'),
+
+  DATA_DIR: z.string().min(1).default('data'),
+  FFMPEG_PATH: z.string().min(1).optional(),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  DOWNLOAD_ALLOWED_HOSTS: csv.optional(),
+
+  PORT: intFrom(0, 65535, 8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+export interface Config {
+  nasa: {
+    apiBaseUrl?: string;
+    apiKey: string;
+    rawBaseUrl?: string;
+    mmgisBaseUrl?: string;
+    rateLimitPerHour: number;
+  };
+  http: { concurrency: number; timeoutMs: number; maxResponseBytes: number };
+  ingest: { lookbackSols: number };
+  kafka: { brokers?: string[]; clientId: string };
+  s3: { endpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
+  redisUrl: string;
+  warehouse:
+    | { kind: 'duckdb'; duckdbPath: string }
+    | {
+        kind: 'snowflake';
+        account: string;
+        username: string;
+        password: string;
+        database: string;
+        warehouse?: string;
+        role?: string;
+        accessUrl?: string;
+      };
+  dataDir: string;
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  downloadAllowedHosts: string[];
+  port: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeReceived(env: Record<string, string | undefined>, key: string): string {
+  const value = env[key];
+  return value === undefined ? 'nothing' : JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+/** Reads and checks the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '?');
+      return `${key}: ${issue.message}, but received ${describeReceived(env, key)}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+
+  let warehouse: Config['warehouse'];
+  if (e.WAREHOUSE === 'snowflake') {
+    const missing = (['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USERNAME', 'SNOWFLAKE_PASSWORD'] as const).filter(
+      (key) => !e[key],
+    );
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((key) => `${key}: expected a value when WAREHOUSE=snowflake, but received nothing`));
+    }
+    warehouse = {
+      kind: 'snowflake',
+      account: e.SNOWFLAKE_ACCOUNT!,
+      username: e.SNOWFLAKE_USERNAME!,
+      password: e.SNOWFLAKE_PASSWORD!,
+      database: e.SNOWFLAKE_DATABASE,
+      warehouse: e.SNOWFLAKE_WAREHOUSE,
+      role: e.SNOWFLAKE_ROLE,
+      accessUrl: e.SNOWFLAKE_ACCESS_URL,
+    };
+  } else {
+    warehouse = { kind: 'duckdb', duckdbPath: path.resolve(e.DUCKDB_PATH ?? path.join(dataDir, 'warehouse.duckdb')) };
+  }
+
+  return {
+    nasa: {
+      apiBaseUrl: e.NASA_API_BASE_URL,
+      apiKey: e.NASA_API_KEY,
+      rawBaseUrl: e.MARS_RAW_BASE_URL,
+      mmgisBaseUrl: e.MMGIS_BASE_URL,
+      rateLimitPerHour: e.NASA_RATE_LIMIT_PER_HOUR,
+    },
+    http: { concurrency: e.HTTP_CONCURRENCY, timeoutMs: e.HTTP_TIMEOUT_MS, maxResponseBytes: e.HTTP_MAX_RESPONSE_BYTES },
+    ingest: { lookbackSols: e.INGEST_LOOKBACK_SOLS },
+    kafka: { brokers: e.KAFKA_BROKERS && e.KAFKA_BROKERS.length > 0 ? e.KAFKA_BROKERS : undefined, clientId: e.KAFKA_CLIENT_ID },
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      accessKey: e.S3_ACCESS_KEY,
+      secretKey: e.S3_SECRET_KEY,
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
+    },
+    redisUrl: e.REDIS_URL,
+    warehouse,
+    dataDir,
+    ffmpegPath: e.FFMPEG_PATH,
+    ffprobePath: e.FFPROBE_PATH,
+    downloadAllowedHosts:
+      e.DOWNLOAD_ALLOWED_HOSTS && e.DOWNLOAD_ALLOWED_HOSTS.length > 0 ? e.DOWNLOAD_ALLOWED_HOSTS : DEFAULT_DOWNLOAD_HOSTS,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,79 @@
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import S3rver from 's3rver';
+import { z } from 'zod';
+import type { Service } from '../lifecycle.ts';
+import { once } from '../lifecycle.ts';
+
+/** One record of an S3 bucket notification, as MinIO and s3rver send them. */
+export const S3EventRecordSchema = z.object({
+  eventName: z.string(),
+  eventTime: z.string().optional(),
+  s3: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({
+      key: z.string(),
+      size: z.number().optional(),
+      eTag: z.string().optional(),
+      sequencer: z.string().optional(),
+    }),
+  }),
+});
+export type S3EventRecord = z.infer<typeof S3EventRecordSchema>;
+
+export interface EmbeddedS3Options {
+  /** Folder holding the buckets' files. */
+  directory: string;
+  bucket: string;
+  /** Default 0: any free port. */
+  port?: number;
+}
+
+/**
+ * s3rver in-process on 127.0.0.1: the object store when S3_ENDPOINT is unset. Its bucket
+ * events are re-emitted as `record` events, in the shape MinIO's Kafka target publishes.
+ */
+export class EmbeddedS3 extends EventEmitter implements Service {
+  readonly name = 'embedded-s3';
+  readonly accessKey = 'S3RVER';
+  readonly secretKey = 'S3RVER';
+  private server?: S3rver;
+  private address?: AddressInfo;
+
+  constructor(private readonly options: EmbeddedS3Options) {
+    super();
+  }
+
+  get endpoint(): string {
+    if (!this.address) throw new Error('embedded S3 is not started');
+    return `http://127.0.0.1:${this.address.port}`;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.options.directory, { recursive: true });
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: this.options.port ?? 0,
+      silent: true,
+      directory: this.options.directory,
+      configureBuckets: [{ name: this.options.bucket, configs: [] }],
+    });
+    server.on('event', (event: { Records?: unknown[] }) => {
+      for (const raw of event.Records ?? []) {
+        const record = S3EventRecordSchema.safeParse(raw);
+        if (record.success) this.emit('record', record.data);
+      }
+    });
+    this.address = (await server.run()) as AddressInfo;
+    this.server = server;
+  }
+
+  close = once(async () => {
+    if (this.server) await this.server.close();
+  });
+
+  describe(): Record<string, unknown> {
+    return { endpoint: this.address ? this.endpoint : null, directory: this.options.directory };
+  }
+}

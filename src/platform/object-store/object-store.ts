@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Client, CopyConditions } from 'minio';
+
+export interface ObjectStoreOptions {
+  /** http(s) URL of the S3 API, e.g. http://127.0.0.1:9000. */
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  /** Default: us-east-1. */
+  region?: string;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+  contentType?: string;
+}
+
+/** ETags come quoted from some servers and bare from others; keys and lineage use them bare. */
+export function normaliseEtag(etag: string): string {
+  return etag.replace(/^"+|"+$/g, '');
+}
+
+/**
+ * The project's one door to S3 (MinIO in production, s3rver embedded). Always sends sizes:
+ * s3rver lacks ListMultipartUploads, which the minio client calls for unknown-size streams.
+ */
+export class ObjectStore {
+  readonly bucket: string;
+  readonly endpoint: string;
+  private readonly client: Client;
+
+  constructor(options: ObjectStoreOptions) {
+    const url = new URL(options.endpoint);
+    this.bucket = options.bucket;
+    this.endpoint = options.endpoint;
+    this.client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+      useSSL: url.protocol === 'https:',
+      accessKey: options.accessKey,
+      secretKey: options.secretKey,
+      region: options.region ?? 'us-east-1',
+      pathStyle: true,
+    });
+  }
+
+  async ensureBucket(): Promise<void> {
+    if (!(await this.client.bucketExists(this.bucket))) {
+      await this.client.makeBucket(this.bucket);
+    }
+  }
+
+  async putBuffer(key: string, body: Buffer, contentType = 'application/octet-stream'): Promise<{ etag: string }> {
+    const result = await this.client.putObject(this.bucket, key, body, body.length, { 'Content-Type': contentType });
+    return { etag: normaliseEtag(result.etag) };
+  }
+
+  async putJson(key: string, value: unknown): Promise<{ etag: string }> {
+    return this.putBuffer(key, Buffer.from(JSON.stringify(value)), 'application/json');
+  }
+
+  async putFile(key: string, filePath: string, contentType = 'application/octet-stream'): Promise<{ etag: string }> {
+    const result = await this.client.fPutObject(this.bucket, key, filePath, { 'Content-Type': contentType });
+    return { etag: normaliseEtag(result.etag) };
+  }
+
+  /**
+   * Writes under a temporary key, then copies to the published key, so a reader (or an S3
+   * event consumer) never sees a half-written object at `key`.
+   */
+  async publishBuffer(key: string, body: Buffer, contentType?: string): Promise<{ etag: string }> {
+    const staging = `tmp/${randomUUID()}/${key.split('/').pop() ?? 'object'}`;
+    await this.putBuffer(staging, body, contentType);
+    try {
+      return await this.copy(staging, key);
+    } finally {
+      await this.remove(staging);
+    }
+  }
+
+  async publishFile(key: string, filePath: string, contentType?: string): Promise<{ etag: string }> {
+    const staging = `tmp/${randomUUID()}/${key.split('/').pop() ?? 'object'}`;
+    await this.putFile(staging, filePath, contentType);
+    try {
+      return await this.copy(staging, key);
+    } finally {
+      await this.remove(staging);
+    }
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<{ etag: string }> {
+    await this.client.copyObject(this.bucket, toKey, `/${this.bucket}/${fromKey}`, new CopyConditions());
+    const info = await this.stat(toKey);
+    if (!info) throw new Error(`copy of ${fromKey} to ${toKey} left no object`);
+    return { etag: info.etag };
+  }
+
+  async getStream(key: string, range?: { offset: number; length?: number }): Promise<Readable> {
+    if (range) return this.client.getPartialObject(this.bucket, key, range.offset, range.length);
+    return this.client.getObject(this.bucket, key);
+  }
+
+  async getBuffer(key: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.getStream(key)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async getJson(key: string): Promise<unknown> {
+    return JSON.parse((await this.getBuffer(key)).toString('utf8'));
+  }
+
+  async fGet(key: string, filePath: string): Promise<void> {
+    await this.client.fGetObject(this.bucket, key, filePath);
+  }
+
+  /** Null when the object does not exist. */
+  async stat(key: string): Promise<ObjectInfo | null> {
+    try {
+      const s = await this.client.statObject(this.bucket, key);
+      const contentType = (s.metaData?.['content-type'] as string | undefined) ?? undefined;
+      return { key, size: s.size, etag: normaliseEtag(s.etag), lastModified: s.lastModified, contentType };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'NotFound' || code === 'NoSuchKey') return null;
+      throw error;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== null;
+  }
+
+  async *list(prefix: string): AsyncGenerator<ObjectInfo> {
+    const stream = this.client.listObjectsV2(this.bucket, prefix, true);
+    for await (const item of stream as AsyncIterable<{ name?: string; size: number; etag: string; lastModified: Date }>) {
+      if (!item.name) continue;
+      yield { key: item.name, size: item.size, etag: normaliseEtag(item.etag ?? ''), lastModified: item.lastModified };
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.removeObject(this.bucket, key);
+  }
+
+  async removePrefix(prefix: string): Promise<number> {
+    const keys: string[] = [];
+    for await (const item of this.list(prefix)) keys.push(item.key);
+    for (const key of keys) await this.remove(key);
+    return keys.length;
+  }
+
+  async presignedGetUrl(key: string, expirySeconds = 7 * 24 * 3600): Promise<string> {
+    return this.client.presignedGetObject(this.bucket, key, expirySeconds);
+  }
+}

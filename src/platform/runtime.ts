@@ -1,0 +1,65 @@
+import path from 'node:path';
+import type { Config } from './config.ts';
+import { closeAll, once } from './lifecycle.ts';
+import type { Logger } from './logger.ts';
+import { EmbeddedS3 } from './object-store/embedded-s3.ts';
+import { ObjectStore } from './object-store/object-store.ts';
+import { openWarehouse } from '../warehouse/open-warehouse.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+
+/**
+ * The shared dependencies of one process, opened on first use from the configuration and
+ * closed together. Where a variable is unset, the embedded part is started and logged.
+ */
+export class Runtime {
+  private objectStorePromise?: Promise<ObjectStore>;
+  private warehousePromise?: Promise<Warehouse>;
+  private embeddedS3?: EmbeddedS3;
+
+  constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+  ) {}
+
+  /** The embedded s3rver, when this process started one (its events feed `minio-events`). */
+  get embeddedObjectStore(): EmbeddedS3 | undefined {
+    return this.embeddedS3;
+  }
+
+  objectStore(): Promise<ObjectStore> {
+    return (this.objectStorePromise ??= this.openObjectStore());
+  }
+
+  warehouse(): Promise<Warehouse> {
+    return (this.warehousePromise ??= openWarehouse(this.config.warehouse).then((warehouse) => {
+      const where = this.config.warehouse.kind === 'duckdb' ? this.config.warehouse.duckdbPath : 'Snowflake';
+      this.logger.info({ warehouse: this.config.warehouse.kind, where }, 'warehouse open');
+      return warehouse;
+    }));
+  }
+
+  private async openObjectStore(): Promise<ObjectStore> {
+    const { s3 } = this.config;
+    let endpoint = s3.endpoint;
+    let accessKey = s3.accessKey;
+    let secretKey = s3.secretKey;
+    if (!endpoint) {
+      this.embeddedS3 = new EmbeddedS3({ directory: path.join(this.config.dataDir, 's3'), bucket: s3.bucket });
+      await this.embeddedS3.start();
+      endpoint = this.embeddedS3.endpoint;
+      accessKey = this.embeddedS3.accessKey;
+      secretKey = this.embeddedS3.secretKey;
+      this.logger.info({ endpoint, directory: path.join(this.config.dataDir, 's3') }, 'S3_ENDPOINT unset: started embedded object store (s3rver)');
+    }
+    const store = new ObjectStore({ endpoint, accessKey, secretKey, bucket: s3.bucket, region: s3.region });
+    await store.ensureBucket();
+    return store;
+  }
+
+  close = once(async () => {
+    await closeAll([
+      async () => (this.warehousePromise ? (await this.warehousePromise).close() : undefined),
+      () => this.embeddedS3?.close(),
+    ]);
+  });
+}

@@ -1,0 +1,124 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { once } from '../platform/lifecycle.ts';
+import type { Row, Warehouse } from './warehouse.ts';
+
+/** Converts DuckDB's values into plain JSON-friendly ones (BIGINT to number where exact). */
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plain);
+  const maybe = value as { toString(): string; constructor: { name: string } };
+  switch (maybe.constructor.name) {
+    case 'DuckDBDecimalValue':
+      return Number(maybe.toString());
+    case 'DuckDBDateValue':
+    case 'DuckDBTimestampValue':
+    case 'DuckDBTimestampTZValue':
+    case 'DuckDBTimestampMillisecondsValue':
+    case 'DuckDBTimestampSecondsValue':
+    case 'DuckDBTimestampNanosecondsValue':
+    case 'DuckDBTimeValue':
+    case 'DuckDBUUIDValue':
+    case 'DuckDBIntervalValue':
+    case 'DuckDBBlobValue':
+    case 'DuckDBHugeIntValue':
+      return maybe.toString();
+    case 'DuckDBListValue':
+    case 'DuckDBArrayValue':
+      return ((value as unknown as { items: unknown[] }).items ?? []).map(plain);
+    case 'DuckDBStructValue': {
+      const entries = (value as unknown as { entries: Record<string, unknown> }).entries;
+      return Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, plain(v)]));
+    }
+    default:
+      return maybe.toString();
+  }
+}
+
+function bindable(value: unknown): DuckDBValue {
+  if (value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) return JSON.stringify(value);
+  return value as DuckDBValue;
+}
+
+/** The embedded warehouse: one DuckDB file, held by this process alone while open. */
+export class DuckDbWarehouse implements Warehouse {
+  readonly dialect = 'duckdb' as const;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly filePath: string,
+  ) {}
+
+  /** `:memory:` gives a throwaway in-memory database. */
+  static async open(filePath: string): Promise<DuckDbWarehouse> {
+    if (filePath !== ':memory:') await mkdir(path.dirname(filePath), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(filePath);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/lock/i.test(message)) {
+        throw new Error(
+          `The warehouse file ${filePath} is held by another process (only one process can open a DuckDB file). ` +
+            `Stop that process (e.g. a running \`mars serve\`) or send the work through it. (${message})`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    return new DuckDbWarehouse(instance, await instance.connect(), filePath);
+  }
+
+  async exec(sql: string, params: readonly unknown[] = []): Promise<void> {
+    if (params.length === 0) await this.connection.run(sql);
+    else await this.connection.run(sql, params.map(bindable));
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const reader =
+      params.length === 0
+        ? await this.connection.runAndReadAll(sql)
+        : await this.connection.runAndReadAll(sql, params.map(bindable));
+    return reader.getRowObjects().map((row) => {
+      const out: Row = {};
+      for (const [key, value] of Object.entries(row)) out[key] = plain(value);
+      return out as T;
+    });
+  }
+
+  async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    if (rows.length === 0) return;
+    // One prepared INSERT per batch of rows keeps DuckDB's parser out of the hot loop.
+    const batch = 500;
+    for (let start = 0; start < rows.length; start += batch) {
+      const slice = rows.slice(start, start + batch);
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${slice.map(() => tuple).join(', ')}`;
+      await this.connection.run(sql, slice.flat().map(bindable));
+    }
+  }
+
+  async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn(this);
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  close = once(async () => {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  });
+}

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_DOWNLOAD_HOSTS, loadConfig } from '../../src/platform/config.ts';
+
+describe('loadConfig', () => {
+  it('gives embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.warehouse).toEqual({ kind: 'duckdb', duckdbPath: path.resolve('data', 'warehouse.duckdb') });
+    expect(config.s3.endpoint).toBeUndefined();
+    expect(config.s3.bucket).toBe('mars');
+    expect(config.kafka.brokers).toBeUndefined();
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.downloadAllowedHosts).toEqual(DEFAULT_DOWNLOAD_HOSTS);
+    expect(config.nasa.rateLimitPerHour).toBe(1000);
+  });
+
+  it('parses lists and numbers', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'a:9092, b:9092',
+      DOWNLOAD_ALLOWED_HOSTS: 'example.org',
+      NASA_RATE_LIMIT_PER_HOUR: '50',
+      NASA_API_BASE_URL: 'http://127.0.0.1:9/api/v1',
+    });
+    expect(config.kafka.brokers).toEqual(['a:9092', 'b:9092']);
+    expect(config.downloadAllowedHosts).toEqual(['example.org']);
+    expect(config.nasa.rateLimitPerHour).toBe(50);
+    expect(config.nasa.apiBaseUrl).toBe('http://127.0.0.1:9/api/v1');
+  });
+
+  it('names each bad variable and what it expects', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NASA_API_BASE_URL: 'not a url', WAREHOUSE: 'oracle', HTTP_CONCURRENCY: 'many' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.find((p) => p.startsWith('NASA_API_BASE_URL:'))).toContain('but received "not a url"');
+    expect(problems.find((p) => p.startsWith('WAREHOUSE:'))).toContain('expected "duckdb" or "snowflake"');
+    expect(problems.find((p) => p.startsWith('HTTP_CONCURRENCY:'))).toContain('expected an integer between 1 and 64');
+  });
+
+  it('asks for Snowflake credentials when WAREHOUSE=snowflake', () => {
+    expect(() => loadConfig({ WAREHOUSE: 'snowflake', SNOWFLAKE_ACCOUNT: 'acme' })).toThrow(
+      /SNOWFLAKE_USERNAME: expected a value when WAREHOUSE=snowflake/,
+    );
+  });
+});

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { S3EventRecord } from '../../src/platform/object-store/embedded-s3.ts';
+import { startTestS3 } from '../support/s3.ts';
+
+describe('ObjectStore on the embedded s3rver', () => {
+  let env: Awaited<ReturnType<typeof startTestS3>>;
+  const events: S3EventRecord[] = [];
+  beforeAll(async () => {
+    env = await startTestS3();
+    env.s3.on('record', (record: S3EventRecord) => events.push(record));
+  });
+  afterAll(() => env.close());
+
+  it('writes, reads, stats and lists objects', async () => {
+    const { etag } = await env.store.putJson('raw/test/a.json', { hello: 'mars' });
+    expect(etag).toMatch(/^[0-9a-f]{32}$/);
+    expect(await env.store.getJson('raw/test/a.json')).toEqual({ hello: 'mars' });
+    const info = await env.store.stat('raw/test/a.json');
+    expect(info?.etag).toBe(etag);
+    expect(info?.size).toBe(JSON.stringify({ hello: 'mars' }).length);
+    expect(await env.store.stat('raw/test/missing.json')).toBeNull();
+    const keys: string[] = [];
+    for await (const item of env.store.list('raw/test/')) keys.push(item.key);
+    expect(keys).toEqual(['raw/test/a.json']);
+  });
+
+  it('publishes through a staging key and leaves nothing under tmp/', async () => {
+    await env.store.publishBuffer('timelapses/x/video.mp4', Buffer.from('0123456789'), 'video/mp4');
+    expect((await env.store.getBuffer('timelapses/x/video.mp4')).toString()).toBe('0123456789');
+    const staged: string[] = [];
+    for await (const item of env.store.list('tmp/')) staged.push(item.key);
+    expect(staged).toEqual([]);
+  });
+
+  it('reads byte ranges', async () => {
+    await env.store.putBuffer('ranges/r.bin', Buffer.from('abcdefghij'));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await env.store.getStream('ranges/r.bin', { offset: 2, length: 3 })) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('cde');
+  });
+
+  it('emits S3 notification records for created objects', async () => {
+    await env.store.putJson('raw/events/e.json', [1, 2, 3]);
+    const record = events.find((e) => e.s3.object.key === 'raw/events/e.json');
+    expect(record?.eventName).toMatch(/^ObjectCreated:/);
+    expect(record?.s3.bucket.name).toBe(env.store.bucket);
+  });
+});

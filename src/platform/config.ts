@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { Source } from '../ingest/raw-objects.ts';
 
 /**
  * The one place where configuration is read. Every variable of the product's contract is
@@ -50,9 +51,39 @@ const EnvSchema = z.object({
   HTTP_TIMEOUT_MS: intFrom(100, 600_000, 30_000),
   HTTP_MAX_RESPONSE_BYTES: intFrom(1024, 2_000_000_000, 64 * 1024 * 1024),
   INGEST_LOOKBACK_SOLS: intFrom(0, 1000, 3),
+  /** Sols per raw photos/feed object (one object per batch). */
+  INGEST_BATCH_SOLS: intFrom(1, 10_000, 10),
 
   KAFKA_BROKERS: csv.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('mars-timelapse'),
+  /** Prefix of every consumer group id, so two deployments can share one cluster. */
+  KAFKA_GROUP_PREFIX: z.string().min(1).default('mars'),
+  KAFKA_SESSION_TIMEOUT_MS: intFrom(6000, 300_000, 30_000),
+  /** Partitions asked for when the cluster lets us create topics (the mock cluster makes 4). */
+  KAFKA_PARTITIONS: intFrom(1, 1000, 4),
+  KAFKA_REPLICATION_FACTOR: intFrom(1, 10, 1),
+  /** Attempts of a consumer's handler on retriable errors before the message is dead-lettered. */
+  KAFKA_HANDLER_ATTEMPTS: intFrom(1, 100, 5),
+
+  /** BullMQ key prefix in Redis (tests use a unique one). */
+  QUEUE_PREFIX: z.string().min(1).default('mars'),
+  /** Per-source worker concurrency, e.g. `photos=2,feed=2,manifests=1,traverse=1`. */
+  INGEST_CONCURRENCY: z
+    .string()
+    .regex(/^\s*(photos|manifests|traverse|feed)\s*=\s*\d{1,3}\s*(,\s*(photos|manifests|traverse|feed)\s*=\s*\d{1,3}\s*)*$/, {
+      message: 'expected source=N pairs such as photos=2,feed=2,manifests=1,traverse=1',
+    })
+    .optional(),
+  INGEST_ATTEMPTS: intFrom(1, 100, 5),
+  INGEST_BACKOFF_MS: intFrom(10, 3_600_000, 5000),
+  /** How long a completed scheduling command is remembered, so a replayed one is not run again. */
+  INGEST_DEDUPE_SECONDS: intFrom(1, 30 * 24 * 3600, 3600),
+  /** Quiet time after the last load-complete message before a model run starts. */
+  MODEL_DEBOUNCE_MS: intFrom(0, 600_000, 2000),
+  /** The planner schedules gaps only within this many sols of a rover's newest sol; 0 turns it off. */
+  PLANNER_WINDOW_SOLS: intFrom(0, 100_000, 10),
+  /** At most this many ingestion batches are published after one model run. */
+  PLANNER_MAX_BATCHES: intFrom(0, 1000, 4),
 
   S3_ENDPOINT: optionalUrl('the S3/MinIO endpoint, e.g. http://127.0.0.1:9000'),
   S3_ACCESS_KEY: z.string().min(1).default('S3RVER'),
@@ -84,6 +115,10 @@ const EnvSchema = z.object({
   DOWNLOAD_ALLOWED_HOSTS: csv.optional(),
 
   PORT: intFrom(0, 65535, 8080),
+  /** Address `mars serve` listens on; 0.0.0.0 in containers. */
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where other `mars` commands find a running `mars serve` (for the warehouse it holds). */
+  MARS_SERVICE_URL: optionalUrl('the URL of a running `mars serve`'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -98,8 +133,24 @@ export interface Config {
     rateLimitPerHour: number;
   };
   http: { concurrency: number; timeoutMs: number; maxResponseBytes: number };
-  ingest: { lookbackSols: number };
-  kafka: { brokers?: string[]; clientId: string };
+  ingest: { lookbackSols: number; batchSols: number };
+  kafka: {
+    brokers?: string[];
+    clientId: string;
+    groupPrefix: string;
+    sessionTimeoutMs: number;
+    partitions: number;
+    replicationFactor: number;
+    handlerAttempts: number;
+  };
+  queues: {
+    prefix: string;
+    ingestConcurrency: Record<Source, number>;
+    ingestAttempts: number;
+    ingestBackoffMs: number;
+    dedupeSeconds: number;
+  };
+  models: { debounceMs: number; plannerWindowSols: number; plannerMaxBatches: number };
   s3: { endpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
   redisUrl: string;
   warehouse:
@@ -119,6 +170,8 @@ export interface Config {
   ffprobePath?: string;
   downloadAllowedHosts: string[];
   port: number;
+  httpHost: string;
+  serviceUrl?: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -133,6 +186,18 @@ export class ConfigError extends Error {
 function describeReceived(env: Record<string, string | undefined>, key: string): string {
   const value = env[key];
   return value === undefined ? 'nothing' : JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+/** Photos and feeds page through many sols, so they get more workers than the one-shot sources. */
+const DEFAULT_INGEST_CONCURRENCY: Record<Source, number> = { photos: 2, feed: 2, manifests: 1, traverse: 1 };
+
+function parseConcurrency(value: string | undefined): Record<Source, number> {
+  const out = { ...DEFAULT_INGEST_CONCURRENCY };
+  for (const pair of value?.split(',') ?? []) {
+    const [source, count] = pair.split('=').map((part) => part.trim());
+    out[source as Source] = Math.max(1, Number(count));
+  }
+  return out;
 }
 
 /** Reads and checks the environment; throws a ConfigError naming every bad variable. */
@@ -179,8 +244,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerHour: e.NASA_RATE_LIMIT_PER_HOUR,
     },
     http: { concurrency: e.HTTP_CONCURRENCY, timeoutMs: e.HTTP_TIMEOUT_MS, maxResponseBytes: e.HTTP_MAX_RESPONSE_BYTES },
-    ingest: { lookbackSols: e.INGEST_LOOKBACK_SOLS },
-    kafka: { brokers: e.KAFKA_BROKERS && e.KAFKA_BROKERS.length > 0 ? e.KAFKA_BROKERS : undefined, clientId: e.KAFKA_CLIENT_ID },
+    ingest: { lookbackSols: e.INGEST_LOOKBACK_SOLS, batchSols: e.INGEST_BATCH_SOLS },
+    kafka: {
+      brokers: e.KAFKA_BROKERS && e.KAFKA_BROKERS.length > 0 ? e.KAFKA_BROKERS : undefined,
+      clientId: e.KAFKA_CLIENT_ID,
+      groupPrefix: e.KAFKA_GROUP_PREFIX,
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      partitions: e.KAFKA_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      handlerAttempts: e.KAFKA_HANDLER_ATTEMPTS,
+    },
+    queues: {
+      prefix: e.QUEUE_PREFIX,
+      ingestConcurrency: parseConcurrency(e.INGEST_CONCURRENCY),
+      ingestAttempts: e.INGEST_ATTEMPTS,
+      ingestBackoffMs: e.INGEST_BACKOFF_MS,
+      dedupeSeconds: e.INGEST_DEDUPE_SECONDS,
+    },
+    models: {
+      debounceMs: e.MODEL_DEBOUNCE_MS,
+      plannerWindowSols: e.PLANNER_WINDOW_SOLS,
+      plannerMaxBatches: e.PLANNER_MAX_BATCHES,
+    },
     s3: {
       endpoint: e.S3_ENDPOINT,
       accessKey: e.S3_ACCESS_KEY,
@@ -196,6 +281,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     downloadAllowedHosts:
       e.DOWNLOAD_ALLOWED_HOSTS && e.DOWNLOAD_ALLOWED_HOSTS.length > 0 ? e.DOWNLOAD_ALLOWED_HOSTS : DEFAULT_DOWNLOAD_HOSTS,
     port: e.PORT,
+    httpHost: e.HTTP_HOST,
+    serviceUrl: e.MARS_SERVICE_URL,
     logLevel: e.LOG_LEVEL,
   };
 }

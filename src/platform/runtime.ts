@@ -1,9 +1,15 @@
 import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
 import type { Config } from './config.ts';
 import { closeAll, once } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import { EmbeddedS3 } from './object-store/embedded-s3.ts';
 import { ObjectStore } from './object-store/object-store.ts';
+import { createKafkaClient } from './kafka/client.ts';
+import { EmbeddedKafka } from './kafka/embedded-kafka.ts';
+import { KafkaProducer } from './kafka/producer.ts';
+import { closeRedis, createRedis } from './redis.ts';
 import { openWarehouse } from '../warehouse/open-warehouse.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
@@ -15,6 +21,10 @@ export class Runtime {
   private objectStorePromise?: Promise<ObjectStore>;
   private warehousePromise?: Promise<Warehouse>;
   private embeddedS3?: EmbeddedS3;
+  private kafkaPromise?: Promise<Kafka>;
+  private embeddedKafka?: EmbeddedKafka;
+  private producerPromise?: Promise<KafkaProducer>;
+  private redisConnection?: Redis;
 
   constructor(
     readonly config: Config,
@@ -38,6 +48,41 @@ export class Runtime {
     }));
   }
 
+  /** The Kafka client: KAFKA_BROKERS, or librdkafka's mock cluster through kcat when unset. */
+  kafka(): Promise<Kafka> {
+    return (this.kafkaPromise ??= this.openKafka());
+  }
+
+  /** Brokers in use (after `kafka()`): the configured ones or the embedded cluster's. */
+  get kafkaBrokers(): string[] | undefined {
+    return this.config.kafka.brokers ?? (this.embeddedKafka ? this.embeddedKafka.brokers : undefined);
+  }
+
+  /** One connected producer for the process. */
+  producer(): Promise<KafkaProducer> {
+    return (this.producerPromise ??= this.kafka().then(async (kafka) => {
+      const producer = new KafkaProducer(kafka);
+      await producer.start();
+      return producer;
+    }));
+  }
+
+  /** The process's shared Redis connection (BullMQ queues, idempotency records). */
+  redis(): Redis {
+    return (this.redisConnection ??= createRedis(this.config.redisUrl, { name: 'mars', logger: this.logger }));
+  }
+
+  private async openKafka(): Promise<Kafka> {
+    let brokers = this.config.kafka.brokers;
+    if (!brokers) {
+      this.embeddedKafka = new EmbeddedKafka();
+      await this.embeddedKafka.start();
+      brokers = this.embeddedKafka.brokers;
+      this.logger.info({ brokers }, 'KAFKA_BROKERS unset: started embedded Kafka (librdkafka mock cluster via kcat, in memory only)');
+    }
+    return createKafkaClient({ brokers, clientId: this.config.kafka.clientId, logger: this.logger });
+  }
+
   private async openObjectStore(): Promise<ObjectStore> {
     const { s3 } = this.config;
     let endpoint = s3.endpoint;
@@ -58,6 +103,9 @@ export class Runtime {
 
   close = once(async () => {
     await closeAll([
+      async () => (this.producerPromise ? (await this.producerPromise).close() : undefined),
+      () => this.embeddedKafka?.close(),
+      () => (this.redisConnection ? closeRedis(this.redisConnection) : undefined),
       async () => (this.warehousePromise ? (await this.warehousePromise).close() : undefined),
       () => this.embeddedS3?.close(),
     ]);

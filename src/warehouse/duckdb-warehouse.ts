@@ -46,35 +46,9 @@ function bindable(value: unknown): DuckDBValue {
   return value as DuckDBValue;
 }
 
-/** The embedded warehouse: one DuckDB file, held by this process alone while open. */
-export class DuckDbWarehouse implements Warehouse {
-  readonly dialect = 'duckdb' as const;
-
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
-    readonly filePath: string,
-  ) {}
-
-  /** `:memory:` gives a throwaway in-memory database. */
-  static async open(filePath: string): Promise<DuckDbWarehouse> {
-    if (filePath !== ':memory:') await mkdir(path.dirname(filePath), { recursive: true });
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(filePath);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/lock/i.test(message)) {
-        throw new Error(
-          `The warehouse file ${filePath} is held by another process (only one process can open a DuckDB file). ` +
-            `Stop that process (e.g. a running \`mars serve\`) or send the work through it. (${message})`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-    return new DuckDbWarehouse(instance, await instance.connect(), filePath);
-  }
+/** The statements of one DuckDB connection, shared by the warehouse and its transactions. */
+class DuckDbSession {
+  constructor(private readonly connection: DuckDBConnection) {}
 
   async exec(sql: string, params: readonly unknown[] = []): Promise<void> {
     if (params.length === 0) await this.connection.run(sql);
@@ -104,16 +78,92 @@ export class DuckDbWarehouse implements Warehouse {
       await this.connection.run(sql, slice.flat().map(bindable));
     }
   }
+}
 
-  async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
-    await this.connection.run('BEGIN TRANSACTION');
+/** The statements of one open transaction, on a connection of its own. */
+class DuckDbTransaction implements Warehouse {
+  readonly dialect = 'duckdb' as const;
+  constructor(private readonly session: DuckDbSession) {}
+  exec(sql: string, params?: readonly unknown[]): Promise<void> {
+    return this.session.exec(sql, params);
+  }
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.session.query<T>(sql, params);
+  }
+  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    return this.session.insertRows(table, columns, rows);
+  }
+  /** Nested calls join the open transaction. */
+  transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  /** The connection belongs to the enclosing transaction(), which closes it. */
+  async close(): Promise<void> {}
+}
+
+/** The embedded warehouse: one DuckDB file, held by this process alone while open. */
+export class DuckDbWarehouse implements Warehouse {
+  readonly dialect = 'duckdb' as const;
+  private readonly session: DuckDbSession;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly filePath: string,
+  ) {
+    this.session = new DuckDbSession(connection);
+  }
+
+  /** `:memory:` gives a throwaway in-memory database. */
+  static async open(filePath: string): Promise<DuckDbWarehouse> {
+    if (filePath !== ':memory:') await mkdir(path.dirname(filePath), { recursive: true });
+    let instance: DuckDBInstance;
     try {
-      const result = await fn(this);
-      await this.connection.run('COMMIT');
-      return result;
+      instance = await DuckDBInstance.create(filePath);
     } catch (error) {
-      await this.connection.run('ROLLBACK');
+      const message = error instanceof Error ? error.message : String(error);
+      if (/lock/i.test(message)) {
+        throw new Error(
+          `The warehouse file ${filePath} is held by another process (only one process can open a DuckDB file). ` +
+            `Stop that process (e.g. a running \`mars serve\`) or send the work through it. (${message})`,
+          { cause: error },
+        );
+      }
       throw error;
+    }
+    return new DuckDbWarehouse(instance, await instance.connect(), filePath);
+  }
+
+  exec(sql: string, params?: readonly unknown[]): Promise<void> {
+    return this.session.exec(sql, params);
+  }
+
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.session.query<T>(sql, params);
+  }
+
+  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    return this.session.insertRows(table, columns, rows);
+  }
+
+  /**
+   * Each transaction gets its own connection, so statements other callers send meanwhile
+   * (a Kafka consumer, an HTTP query) neither join it nor see it half-done.
+   */
+  async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await fn(new DuckDbTransaction(new DuckDbSession(connection)));
+        await connection.run('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.run('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      connection.closeSync();
     }
   }
 

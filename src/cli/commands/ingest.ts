@@ -1,4 +1,67 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
+import { ValidationError } from '../../platform/errors.ts';
+import { formatIssues, HttpClient } from '../../ingest/http-client.ts';
+import { createProgressReporter } from '../../ingest/ingest-progress.ts';
+import { IngestRequestSchema, parseSolRange } from '../../ingest/ingest-request.ts';
+import { ROVERS, SOURCES, type Source } from '../../ingest/raw-objects.ts';
+import { runIngest, SourceNotConfiguredError, sourceBaseUrl, type IngestSummary } from '../../ingest/run-ingest.ts';
+import { withRuntime } from '../context.ts';
 
-/** Placeholder until the `ingest` command is built; registers nothing. */
-export function register(_program: Command): void {}
+interface IngestOptions {
+  rover: string;
+  sols?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function summaryLine(summary: IngestSummary): string {
+  const parts = [
+    `${summary.requests} requests`,
+    `${summary.records} records`,
+    `${summary.quarantined} quarantined`,
+    `${summary.objectKeys.length} objects written`,
+  ];
+  if (summary.skippedSols.length > 0) parts.push(`${summary.skippedSols.length} sols skipped (already ingested)`);
+  const quarantine = summary.quarantineKey ? ` (quarantine: ${summary.quarantineKey})` : '';
+  return `ingested ${summary.source} for ${summary.rover}: ${parts.join(', ')}${quarantine}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('ingest')
+    .description('fetch NASA records (classic photos API, manifests, MMGIS traverse, raw-image feeds) into the object store as raw JSON')
+    .addArgument(new Argument('<source>', 'what to fetch').choices([...SOURCES]))
+    .requiredOption('--rover <rover>', `one of ${ROVERS.join(', ')}`)
+    .option('--sols <range>', 'a sol or a range like 100-120 (photos and feed)')
+    .option('--force', 'fetch again sols that are already ingested')
+    .option('--json', 'print the summary as JSON instead of a line')
+    .addHelpText(
+      'after',
+      '\nSources read their root URL from NASA_API_BASE_URL (photos, manifests), MARS_RAW_BASE_URL (feed)\n' +
+        'and MMGIS_BASE_URL (traverse); `mars replay` serves recorded responses for all three.',
+    )
+    .action(async (source: Source, options: IngestOptions) => {
+      const parsed = IngestRequestSchema.safeParse({
+        source,
+        rover: options.rover.toLowerCase(),
+        ...(options.sols ? parseSolRange(options.sols) : {}),
+        force: options.force ?? false,
+      });
+      if (!parsed.success) throw new ValidationError(`mars ingest ${source}: ${formatIssues(parsed.error.issues)}`);
+      const request = parsed.data;
+
+      const summary = await withRuntime(async ({ config, logger, runtime }) => {
+        if (!sourceBaseUrl(config, source)) throw new SourceNotConfiguredError(source);
+        const store = await runtime.objectStore();
+        const http = HttpClient.fromConfig(config, logger);
+        const progress = createProgressReporter(`ingest ${source} ${request.rover}`);
+        try {
+          return await runIngest(request, { config, store, http, logger, onProgress: (p) => progress.update(p) });
+        } finally {
+          progress.stop();
+          await http.close();
+        }
+      });
+      process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
+    });
+}

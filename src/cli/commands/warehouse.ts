@@ -1,4 +1,105 @@
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { buildWarehouse, type BuildProgress, type BuildSummary } from '../../warehouse/build-warehouse.ts';
+import { runDataTests, type DataTestResult } from '../../warehouse/data-tests/run-data-tests.ts';
+import { formatTable } from '../../warehouse/format-table.ts';
+import { withRuntime } from '../context.ts';
 
-/** Placeholder until the `warehouse` command is built; registers nothing. */
-export function register(_program: Command): void {}
+/** A bar on a terminal, one line per stage change elsewhere (CI logs, pipes); both on stderr. */
+function progressReporter(): { update(p: BuildProgress): void; stop(): void } {
+  if (process.stderr.isTTY) {
+    let bar: SingleBar | undefined;
+    let stage = '';
+    return {
+      update(p) {
+        if (p.stage !== stage) {
+          bar?.stop();
+          stage = p.stage;
+          bar = new SingleBar({ format: `${p.stage.padEnd(6)} [{bar}] {value}/{total} {item}`, stream: process.stderr, hideCursor: true });
+          bar.start(p.total, 0, { item: '' });
+        }
+        bar!.update(p.done, { item: p.item.slice(-60) });
+      },
+      stop: () => bar?.stop(),
+    };
+  }
+  let stage = '';
+  return {
+    update(p) {
+      if (p.stage !== stage) {
+        stage = p.stage;
+        process.stderr.write(`${p.stage}: ${p.total} to do\n`);
+      }
+      if (p.done === p.total) process.stderr.write(`${p.stage}: ${p.done}/${p.total} done\n`);
+    },
+    stop() {},
+  };
+}
+
+function printFailures(results: DataTestResult[]): void {
+  for (const test of results.filter((t) => !t.passed)) {
+    const what = test.error ? `could not run: ${test.error}` : `${test.failures} failing row${test.failures === 1 ? '' : 's'}`;
+    process.stdout.write(`FAIL ${test.name} (${what})\n`);
+    if (test.sample.length > 0) process.stdout.write(`${formatTable(test.sample)}\n`);
+  }
+}
+
+function printBuild(summary: BuildSummary): void {
+  const { load } = summary;
+  process.stdout.write(
+    `loaded ${load.loaded} raw object${load.loaded === 1 ? '' : 's'} (${load.rows} rows), ${load.skipped} already loaded, ${load.rejected} refused\n`,
+  );
+  for (const r of load.rejections) process.stdout.write(`REFUSED ${r.key}: ${r.reason}\n`);
+  const merged = summary.models.reduce((n, m) => n + (m.merged ?? 0), 0);
+  process.stdout.write(`built ${summary.models.length} models (${merged} rows merged into incremental models)\n`);
+  process.stdout.write(
+    formatTable(summary.models.map((m) => ({ model: m.relation, materialized: m.materialized, rows: m.rows, merged: m.merged ?? '', ms: Math.round(m.ms) }))) + '\n',
+  );
+  printFailures(summary.tests);
+  process.stdout.write(`data tests: ${summary.testsPassed} passed, ${summary.testsFailed} failed (${(summary.ms / 1000).toFixed(1)} s)\n`);
+}
+
+export function register(program: Command): void {
+  const warehouse = program.command('warehouse').description('the Bronze/Silver/Gold warehouse');
+
+  warehouse
+    .command('build')
+    .description('load pending raw objects into Bronze, build Silver and Gold, run the data tests (exit 1 if one fails)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const summary = await withRuntime(async ({ runtime, logger }) => {
+        const progress = progressReporter();
+        try {
+          return await buildWarehouse({
+            warehouse: await runtime.warehouse(),
+            store: await runtime.objectStore(),
+            logger,
+            onProgress: (p) => progress.update(p),
+          });
+        } finally {
+          progress.stop();
+        }
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else printBuild(summary);
+      if (!summary.ok) process.exitCode = 1;
+    });
+
+  warehouse
+    .command('test')
+    .description('run the data tests declared beside the models; exit 1 naming each failing test and showing failing rows')
+    .option('--select <text>', 'only tests whose name contains this text')
+    .option('--json', 'print the results as JSON')
+    .action(async (options: { select?: string; json?: boolean }) => {
+      const results = await withRuntime(async ({ runtime, logger }) =>
+        runDataTests({ warehouse: await runtime.warehouse(), logger, select: options.select }),
+      );
+      const failed = results.filter((t) => !t.passed).length;
+      if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+      else {
+        printFailures(results);
+        process.stdout.write(`data tests: ${results.length - failed} passed, ${failed} failed\n`);
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,132 @@
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rawObjectKey, type RawEnvelope } from '../src/ingest/raw-objects.ts';
+import { silentLogger } from '../src/platform/logger.ts';
+import { EmbeddedS3 } from '../src/platform/object-store/embedded-s3.ts';
+import { ObjectStore } from '../src/platform/object-store/object-store.ts';
+import { buildWarehouse } from '../src/warehouse/build-warehouse.ts';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb-warehouse.ts';
+
+/**
+ * The metadata benchmark: a synthetic Curiosity-sized archive (classic API photo records made
+ * from the real sol-0 response, with ids, sols, cameras and URLs varied) in raw envelopes on
+ * the embedded object store, then load + model build, then a no-change re-run. The baseline
+ * is DuckDB alone counting the same records from the same files with read_json + unnest.
+ */
+export interface MetadataBenchOptions {
+  /** Default 520,000 (Curiosity's real archive is about 670,000). */
+  photos?: number;
+  /** Default 200 photos a sol. */
+  photosPerSol?: number;
+  /** Default 10 sols an object, as ingestion batches them. */
+  solsPerObject?: number;
+}
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'nasa');
+const CAMERAS = ['FHAZ', 'RHAZ', 'NAVCAM', 'MAST', 'CHEMCAM', 'MAHLI', 'MARDI'];
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - started };
+}
+
+export async function runMetadataBench(options: MetadataBenchOptions = {}): Promise<void> {
+  const photos = options.photos ?? 520_000;
+  const perSol = options.photosPerSol ?? 200;
+  const solsPerObject = options.solsPerObject ?? 10;
+  const sols = Math.ceil(photos / perSol);
+  const dir = path.join(os.tmpdir(), `mars-bench-${process.pid}`);
+  await mkdir(path.join(dir, 'envelopes'), { recursive: true });
+  const s3 = new EmbeddedS3({ directory: path.join(dir, 's3'), bucket: 'bench' });
+  let warehouse: DuckDbWarehouse | undefined;
+  try {
+    const template = (JSON.parse(await readFile(path.join(fixtures, 'photos', 'curiosity_sol0.json'), 'utf8')) as { photos: Array<Record<string, unknown>> }).photos;
+    await s3.start();
+    const store = new ObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'bench' });
+    await store.ensureBucket();
+
+    // The corpus: envelopes written to local files (the baseline's input) and to the store.
+    const generation = await timed(async () => {
+      const files: string[] = [];
+      let id = 1;
+      let bytes = 0;
+      const landing = Date.UTC(2012, 7, 6);
+      for (let first = 0; first < sols; first += solsPerObject) {
+        const last = Math.min(first + solsPerObject, sols) - 1;
+        const records: unknown[] = [];
+        for (let sol = first; sol <= last; sol += 1) {
+          const earthDate = new Date(landing + Math.round(sol * 88775.244 * 1000)).toISOString().slice(0, 10);
+          for (let i = 0; i < perSol && id <= photos; i += 1, id += 1) {
+            const base = template[id % template.length]!;
+            const camera = CAMERAS[(sol + i) % CAMERAS.length]!;
+            records.push({
+              ...base,
+              id,
+              sol,
+              earth_date: earthDate,
+              camera: { ...(base.camera as object), name: camera, full_name: `${camera} camera` },
+              img_src: `http://mars.jpl.nasa.gov/msl-raw-images/proj/msl/redops/ods/surface/sol/${String(sol).padStart(5, '0')}/opgs/edr/${camera.toLowerCase()}/${id}.JPG`,
+            });
+          }
+        }
+        const envelope: RawEnvelope = {
+          source: 'photos',
+          rover: 'curiosity',
+          solStart: first,
+          solEnd: last,
+          variant: null,
+          ingestedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, first)).toISOString(),
+          requests: [`https://example.invalid/rovers/curiosity/photos?sol=${first}`],
+          records,
+        };
+        const body = Buffer.from(JSON.stringify(envelope));
+        const file = path.join(dir, 'envelopes', `sol-${first}.json`);
+        await writeFile(file, body);
+        await store.putBuffer(rawObjectKey(envelope), body, 'application/json');
+        files.push(file);
+        bytes += body.length;
+      }
+      return { files, bytes };
+    });
+    const { files, bytes } = generation.value;
+    console.log(`metadata bench: ${photos.toLocaleString('en-US')} photo records in ${files.length} raw objects (${(bytes / 1e6).toFixed(0)} MB), written in ${seconds(generation.ms)}`);
+
+    warehouse = await DuckDbWarehouse.open(path.join(dir, 'bench.duckdb'));
+    const first = await timed(() => buildWarehouse({ warehouse: warehouse!, store, logger: silentLogger }));
+    const { load: loadMs, models: modelMs, tests: testMs } = first.value.timings;
+    const [{ n: flat }] = (await warehouse.query('SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE')) as Array<{ n: number }>;
+    if (first.value.load.rows !== photos || flat !== photos) {
+      throw new Error(`bench loaded ${first.value.load.rows} Bronze rows and ${flat} Silver rows, expected ${photos}`);
+    }
+    const again = await timed(() => buildWarehouse({ warehouse: warehouse!, store, logger: silentLogger }));
+    const [{ n: flatAgain }] = (await warehouse.query('SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE')) as Array<{ n: number }>;
+
+    const baseline = await timed(async () => {
+      const list = files.map((f) => `'${f}'`).join(', ');
+      const rows = await warehouse!.query(
+        `SELECT COUNT(*) AS n FROM (SELECT unnest(records) AS r FROM read_json([${list}], format = 'unstructured', maximum_object_size = 1073741824, columns = {records: 'JSON[]'}))`,
+      );
+      return Number(Object.values(rows[0]!)[0]);
+    });
+    const dbSize = (await stat(path.join(dir, 'bench.duckdb'))).size;
+
+    console.log(`  load into Bronze:           ${seconds(loadMs).padStart(8)}  ${rate(photos, loadMs)}`);
+    console.log(`  Silver + Gold models:       ${seconds(modelMs).padStart(8)}  ${rate(photos, modelMs)} (${first.value.models.length} models)`);
+    console.log(`  data tests:                 ${seconds(testMs).padStart(8)}  ${first.value.testsPassed} passed, ${first.value.testsFailed} failed`);
+    console.log(`  load + build (total):       ${seconds(first.ms).padStart(8)}  ${rate(photos, first.ms)}`);
+    console.log(`  no-change re-run:           ${seconds(again.ms).padStart(8)}  (${again.value.load.loaded} objects loaded, ${again.value.models.find((m) => m.name === 'FLAT_PHOTO_RESPONSE')?.merged} rows merged, Silver rows ${flatAgain === flat ? 'unchanged' : 'CHANGED'})`);
+    console.log(`  baseline (bare read_json):  ${seconds(baseline.ms).padStart(8)}  ${rate(baseline.value, baseline.ms)} (counted ${baseline.value.toLocaleString('en-US')})`);
+    console.log(`  load vs baseline:           ${(loadMs / baseline.ms).toFixed(1)}x the bare read; load + build ${(first.ms / baseline.ms).toFixed(1)}x`);
+    console.log(`  warehouse file:             ${(dbSize / 1e6).toFixed(0)} MB`);
+  } finally {
+    await warehouse?.close();
+    await s3.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

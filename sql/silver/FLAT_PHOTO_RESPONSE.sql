@@ -1,0 +1,78 @@
+{{ config(materialized='incremental', unique_key='source,image_id', updated_at='ingested_at') }}
+-- One row per image, harmonised across the classic Photos API and the two raw-image feeds.
+-- Re-ingesting a sol replaces its rows (latest ingestion wins); the classic API knows no
+-- sample type (its images are full frames), sizes, clock or time taken.
+WITH classic AS (
+  SELECT
+    {{ json_str('b.record', 'id') }} AS image_id,
+    'photos_api' AS source,
+    b.rover AS rover_name,
+    {{ json_int('b.record', 'sol') }} AS sol,
+    {{ json_date('b.record', 'earth_date') }} AS earth_date,
+    {{ json_str('b.record', 'camera.name') }} AS camera_name,
+    {{ json_str('b.record', 'camera.full_name') }} AS camera_full_name,
+    {{ json_str('b.record', 'img_src') }} AS img_src,
+    'full' AS sample_type,
+    CAST(NULL AS INTEGER) AS width,
+    CAST(NULL AS INTEGER) AS height,
+    CAST(NULL AS DOUBLE) AS sclk,
+    CAST(NULL AS {{ timestamp_type() }}) AS taken_at,
+    CAST(NULL AS VARCHAR) AS sequence_id,
+    b.ingested_at, b.load_id, b.record_index, b.object_key
+  FROM {{ source('RAW_PHOTO_RESPONSE') }} b
+  WHERE {{ incremental_since('b.load_id') }}
+),
+
+mars2020 AS (
+  SELECT
+    {{ json_str('b.record', 'imageid') }} AS image_id,
+    'mars2020_feed' AS source,
+    b.rover AS rover_name,
+    {{ json_int('b.record', 'sol') }} AS sol,
+    CAST({{ json_timestamp('b.record', 'date_taken_utc') }} AS DATE) AS earth_date,
+    {{ json_str('b.record', 'camera.instrument') }} AS camera_name,
+    CAST(NULL AS VARCHAR) AS camera_full_name,
+    COALESCE({{ json_str('b.record', 'image_files.full_res') }}, {{ json_str('b.record', 'image_files.large') }}) AS img_src,
+    LOWER({{ json_str('b.record', 'sample_type') }}) AS sample_type,
+    {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 1) }} AS width,
+    {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 2) }} AS height,
+    {{ json_num('b.record', 'extended.sclk') }} AS sclk,
+    {{ json_timestamp('b.record', 'date_taken_utc') }} AS taken_at,
+    {{ json_str('b.record', 'extended.sequence_id') }} AS sequence_id,
+    b.ingested_at, b.load_id, b.record_index, b.object_key
+  FROM {{ source('RAW_IMAGE_FEED_RESPONSE') }} b
+  WHERE b.variant = 'mars2020' AND {{ incremental_since('b.load_id') }}
+),
+
+msl AS (
+  SELECT
+    COALESCE({{ json_str('b.record', 'imageid') }}, {{ json_str('b.record', 'id') }}) AS image_id,
+    'msl_feed' AS source,
+    b.rover AS rover_name,
+    {{ json_int('b.record', 'sol') }} AS sol,
+    CAST({{ json_timestamp('b.record', 'date_taken') }} AS DATE) AS earth_date,
+    {{ json_str('b.record', 'instrument') }} AS camera_name,
+    CAST(NULL AS VARCHAR) AS camera_full_name,
+    {{ json_str('b.record', 'url') }} AS img_src,
+    LOWER({{ json_str('b.record', 'sample_type') }}) AS sample_type,
+    {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 1) }} AS width,
+    {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 2) }} AS height,
+    {{ json_num('b.record', 'extended.sclk') }} AS sclk,
+    {{ json_timestamp('b.record', 'date_taken') }} AS taken_at,
+    {{ json_str('b.record', 'extended.sequence_id') }} AS sequence_id,
+    b.ingested_at, b.load_id, b.record_index, b.object_key
+  FROM {{ source('RAW_IMAGE_FEED_RESPONSE') }} b
+  WHERE b.variant = 'msl' AND {{ incremental_since('b.load_id') }}
+),
+
+unioned AS (
+  SELECT * FROM classic
+  UNION ALL SELECT * FROM mars2020
+  UNION ALL SELECT * FROM msl
+)
+
+SELECT
+  image_id, rover_name, sol, earth_date, camera_name, camera_full_name, img_src, source,
+  sample_type, width, height, sclk, taken_at, sequence_id, ingested_at, load_id, object_key
+FROM unioned
+QUALIFY ROW_NUMBER() OVER (PARTITION BY source, image_id ORDER BY ingested_at DESC, load_id DESC, record_index DESC) = 1

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { ObjectStore } from '../platform/object-store/object-store.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { IngestRequest } from './ingest-request.ts';
+import { RoverSchema, type Rover } from './raw-objects.ts';
+
+export interface SolBatch {
+  solStart: number;
+  solEnd: number;
+}
+
+function checkBatchSize(batchSize: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`Expected a positive integer for batchSize but received ${batchSize}`);
+  }
+}
+
+/** [solStart, solEnd] cut into consecutive batches of at most `batchSize` sols. */
+export function planSolBatches(solStart: number, solEnd: number, batchSize: number): SolBatch[] {
+  checkBatchSize(batchSize);
+  const batches: SolBatch[] = [];
+  for (let start = solStart; start <= solEnd; start += batchSize) {
+    batches.push({ solStart: start, solEnd: Math.min(solEnd, start + batchSize - 1) });
+  }
+  return batches;
+}
+
+/**
+ * Sols (any order, gaps allowed) grouped into batches: each run of consecutive sols is cut into
+ * batches of at most `batchSize`, so a batch's range never covers a sol it did not fetch.
+ */
+export function batchSols(sols: Iterable<number>, batchSize: number): SolBatch[] {
+  checkBatchSize(batchSize);
+  const sorted = [...new Set(sols)].sort((a, b) => a - b);
+  const batches: SolBatch[] = [];
+  let runStart: number | undefined;
+  let previous: number | undefined;
+  const closeRun = () => {
+    if (runStart !== undefined && previous !== undefined) batches.push(...planSolBatches(runStart, previous, batchSize));
+  };
+  for (const sol of sorted) {
+    if (previous === undefined || sol !== previous + 1) {
+      closeRun();
+      runStart = sol;
+    }
+    previous = sol;
+  }
+  closeRun();
+  return batches;
+}
+
+const SOL_RANGE_IN_KEY = /\/sol-(\d+)-(\d+)\//;
+
+/**
+ * Sols that already have a raw object, read from the keys (`raw/photos/<rover>/sol-A-B/…`, or
+ * `raw/feeds/…` for the feeds): an object covers every sol of its range, empty sols included.
+ */
+export async function ingestedSols(store: ObjectStore, rover: Rover, source: 'photos' | 'feed' = 'photos'): Promise<Set<number>> {
+  const prefix = `raw/${source === 'feed' ? 'feeds' : 'photos'}/${rover}/`;
+  const sols = new Set<number>();
+  for await (const object of store.list(prefix)) {
+    const match = SOL_RANGE_IN_KEY.exec(object.key.slice(prefix.length - 1));
+    if (!match) continue;
+    for (let sol = Number(match[1]); sol <= Number(match[2]); sol++) sols.add(sol);
+  }
+  return sols;
+}
+
+export interface SolsToFetchInput {
+  solStart: number;
+  solEnd: number;
+  ingested: ReadonlySet<number>;
+  /** Ingested sols within this many of the highest ingested sol are fetched again. */
+  lookbackSols: number;
+  force?: boolean;
+}
+
+/**
+ * The sols of a range that need fetching: those never ingested, plus the last `lookbackSols`
+ * ingested ones (counted back from the highest ingested sol), because late downlinks add images
+ * to sols already fetched. `force` fetches everything.
+ */
+export function solsToFetch(input: SolsToFetchInput): { fetch: number[]; skipped: number[] } {
+  const fetch: number[] = [];
+  const skipped: number[] = [];
+  let highest = -1;
+  for (const sol of input.ingested) highest = Math.max(highest, sol);
+  const settledUpTo = highest - input.lookbackSols;
+  for (let sol = input.solStart; sol <= input.solEnd; sol++) {
+    if (!input.force && input.ingested.has(sol) && sol <= settledUpTo) skipped.push(sol);
+    else fetch.push(sol);
+  }
+  return { fetch, skipped };
+}
+
+/** One row of MARS_GOLD.INGESTION_PLANNING; BIGINTs may come back as strings. */
+const PlanningRowSchema = z.object({
+  rover_name: z.string().transform((name) => name.toLowerCase()).pipe(RoverSchema),
+  sol_start: z.coerce.number().int().nonnegative(),
+  sol_end: z.coerce.number().int().nonnegative(),
+  missing_photos: z.coerce.number().nullable(),
+  reason: z.string().nullable(),
+});
+
+export interface BackfillOptions {
+  rover?: Rover;
+  /** Most photo requests returned. */
+  maxBatches: number;
+  /** Sols per request. */
+  batchSize: number;
+}
+
+/**
+ * Photo requests for the gaps the warehouse found (MARS_GOLD.INGESTION_PLANNING), biggest gaps
+ * first, each gap cut into batches, at most `maxBatches` in all: a bounded amount of work per
+ * planning round, so a large archive is backfilled over many rounds rather than in one flood.
+ * The requests are forced: the warehouse, not the object keys, says these sols lack photos (a
+ * sol fetched while its images were still being downlinked has an object but not every photo).
+ */
+export async function planBackfill(warehouse: Warehouse, options: BackfillOptions): Promise<IngestRequest[]> {
+  checkBatchSize(options.batchSize);
+  if (!Number.isInteger(options.maxBatches) || options.maxBatches < 0) {
+    throw new RangeError(`Expected a non-negative integer for maxBatches but received ${options.maxBatches}`);
+  }
+  if (options.maxBatches === 0) return [];
+  // Quoted lower-case aliases: Snowflake would otherwise hand the columns back upper-cased.
+  const rows = await warehouse.query(
+    `SELECT rover_name AS "rover_name", sol_start AS "sol_start", sol_end AS "sol_end",
+            missing_photos AS "missing_photos", reason AS "reason"
+       FROM MARS_GOLD.INGESTION_PLANNING
+      ${options.rover ? 'WHERE lower(rover_name) = ?' : ''}
+      ORDER BY missing_photos DESC NULLS LAST, rover_name, sol_start`,
+    options.rover ? [options.rover] : [],
+  );
+  const requests: IngestRequest[] = [];
+  for (const raw of rows) {
+    const row = PlanningRowSchema.parse(raw);
+    if (row.sol_end < row.sol_start) continue;
+    for (const batch of planSolBatches(row.sol_start, row.sol_end, options.batchSize)) {
+      if (requests.length >= options.maxBatches) return requests;
+      requests.push({ source: 'photos', rover: row.rover_name, solStart: batch.solStart, solEnd: batch.solEnd, force: true });
+    }
+  }
+  return requests;
+}

@@ -1,0 +1,245 @@
+import type { Config } from '../platform/config.ts';
+import { MarsError, ValidationError } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { ObjectStore } from '../platform/object-store/object-store.ts';
+import { formatIssues, type HttpClient, type RequestTally } from './http-client.ts';
+import { IngestRequestSchema, type IngestRequest } from './ingest-request.ts';
+import { batchSols, ingestedSols, solsToFetch, type SolBatch } from './planner.ts';
+import {
+  QuarantineEnvelopeSchema,
+  RawEnvelopeSchema,
+  quarantineObjectKey,
+  rawObjectKey,
+  type RawEnvelope,
+  type Rover,
+  type Source,
+} from './raw-objects.ts';
+import { fetchPhotosForSol, type ClassicApiTarget } from './sources/classic-photos.ts';
+import { fetchManifest } from './sources/manifests.ts';
+import { fetchTraverseLayer, mmgisMission, TRAVERSE_LAYERS } from './sources/mmgis-traverse.ts';
+import { feedVariant, fetchMars2020Sol, fetchMslSols } from './sources/raw-feeds.ts';
+import { mergeBatches, type QuarantineItem, type SourceBatch } from './sources/source-batch.ts';
+
+export interface IngestProgress {
+  done: number;
+  total: number;
+  stage: string;
+}
+
+export interface IngestDeps {
+  config: Config;
+  store: ObjectStore;
+  http: HttpClient;
+  logger: Logger;
+  onProgress?: (progress: IngestProgress) => void;
+  /** Clock for `ingestedAt` (tests pin it). Default: the wall clock. */
+  now?: () => Date;
+}
+
+export interface IngestSummary {
+  source: Source;
+  rover: Rover;
+  /** HTTP requests made, retries included. */
+  requests: number;
+  /** Records written to raw objects. */
+  records: number;
+  /** Records that failed validation and went to quarantine. */
+  quarantined: number;
+  /** Raw objects written, in order. */
+  objectKeys: string[];
+  /** The quarantine object written, if any record was quarantined. */
+  quarantineKey: string | null;
+  /** Sols of the range not fetched because they were ingested before the look-back window. */
+  skippedSols: number[];
+}
+
+/** The variable each source's root URL comes from. */
+export const SOURCE_URL_VARIABLES: Record<Source, 'NASA_API_BASE_URL' | 'MARS_RAW_BASE_URL' | 'MMGIS_BASE_URL'> = {
+  photos: 'NASA_API_BASE_URL',
+  manifests: 'NASA_API_BASE_URL',
+  feed: 'MARS_RAW_BASE_URL',
+  traverse: 'MMGIS_BASE_URL',
+};
+
+const SOURCE_URL_MEANING: Record<Source, string> = {
+  photos: 'the root of the classic Mars Rover Photos API schema (the folder holding rovers/ and manifests/)',
+  manifests: 'the root of the classic Mars Rover Photos API schema (the folder holding rovers/ and manifests/)',
+  feed: 'the root of the mars.nasa.gov raw-image feeds, e.g. https://mars.nasa.gov',
+  traverse: 'the root of the MMGIS maps, e.g. https://mars.nasa.gov/mmgis-maps',
+};
+
+/** The root URL configured for a source, or undefined when its variable is unset. */
+export function sourceBaseUrl(config: Config, source: Source): string | undefined {
+  if (source === 'feed') return config.nasa.rawBaseUrl;
+  if (source === 'traverse') return config.nasa.mmgisBaseUrl;
+  return config.nasa.apiBaseUrl;
+}
+
+/** Nothing to fetch from: says which variable to set and to what. */
+export class SourceNotConfiguredError extends MarsError {
+  constructor(readonly source: Source) {
+    super(
+      `${SOURCE_URL_VARIABLES[source]} is not set: set it to ${SOURCE_URL_MEANING[source]}, or to the URL \`mars replay --dir <folder>\` prints, to ingest ${source}`,
+      'SOURCE_NOT_CONFIGURED',
+    );
+  }
+}
+
+function requireBaseUrl(config: Config, source: Source): string {
+  const url = sourceBaseUrl(config, source);
+  if (!url) throw new SourceNotConfiguredError(source);
+  return url;
+}
+
+function solsOf(batch: SolBatch): number[] {
+  return Array.from({ length: batch.solEnd - batch.solStart + 1 }, (_, i) => batch.solStart + i);
+}
+
+/** Runs every task; throws the first failure only after all have settled (no stray requests). */
+async function settleAll<T>(tasks: Array<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * Fetches one ingest request's records from its NASA source and writes them to the object store
+ * as raw envelopes (records exactly as received), quarantining records that fail validation.
+ * Photos and feeds go in batches of sols (one object per batch; a sol without photos still gets
+ * its object, so it counts as ingested); sols ingested before the look-back window are skipped
+ * unless `force`. The same handler serves `mars ingest` and the `ingestion-scheduling` consumer.
+ */
+export async function runIngest(request: IngestRequest, deps: IngestDeps): Promise<IngestSummary> {
+  const parsed = IngestRequestSchema.safeParse(request);
+  if (!parsed.success) throw new ValidationError(`invalid ingest request: ${formatIssues(parsed.error.issues)}`);
+  const req = parsed.data;
+  const logger = deps.logger.child({ module: 'ingest', source: req.source, rover: req.rover });
+  const tally: RequestTally = { requests: 0 };
+  const quarantine: QuarantineItem[] = [];
+  const summary: IngestSummary = {
+    source: req.source,
+    rover: req.rover,
+    requests: 0,
+    records: 0,
+    quarantined: 0,
+    objectKeys: [],
+    quarantineKey: null,
+    skippedSols: [],
+  };
+  const clock = deps.now ?? (() => new Date());
+  let lastStamp = 0;
+  // Two objects of one run never share a timestamp, even on a pinned or coarse clock.
+  const stamp = () => {
+    lastStamp = Math.max(clock().getTime(), lastStamp + 1);
+    return new Date(lastStamp).toISOString();
+  };
+  const progress = (done: number, total: number, stage: string) => deps.onProgress?.({ done, total, stage });
+
+  const writeRaw = async (batch: SourceBatch, where: Pick<RawEnvelope, 'solStart' | 'solEnd' | 'variant'>) => {
+    quarantine.push(...batch.quarantine);
+    const envelope = RawEnvelopeSchema.parse({
+      source: req.source,
+      rover: req.rover,
+      ...where,
+      ingestedAt: stamp(),
+      requests: batch.requests,
+      records: batch.records,
+    });
+    const key = rawObjectKey(envelope);
+    await deps.store.putJson(key, envelope);
+    summary.objectKeys.push(key);
+    summary.records += batch.records.length;
+    logger.info({ key, records: batch.records.length, quarantined: batch.quarantine.length }, 'raw object written');
+  };
+
+  /** Photos and feeds: fetch the sols that need it, batch by batch, one object per batch. */
+  const ingestSols = async (fetchBatch: (batch: SolBatch, onSol: (sol: number) => void) => Promise<SourceBatch>, variant: string | null) => {
+    const solStart = req.solStart!;
+    const solEnd = req.solEnd ?? solStart;
+    const ingested = req.force ? new Set<number>() : await ingestedSols(deps.store, req.rover, req.source === 'feed' ? 'feed' : 'photos');
+    const { fetch, skipped } = solsToFetch({ solStart, solEnd, ingested, lookbackSols: deps.config.ingest.lookbackSols, force: req.force });
+    summary.skippedSols = skipped;
+    if (skipped.length > 0) logger.info({ skipped: skipped.length }, 'sols already ingested, skipped');
+    let done = 0;
+    progress(0, fetch.length, 'start');
+    for (const batch of batchSols(fetch, deps.config.ingest.batchSols)) {
+      const fetched = await fetchBatch(batch, (sol) => progress(++done, fetch.length, `sol ${sol}`));
+      await writeRaw(fetched, { solStart: batch.solStart, solEnd: batch.solEnd, variant });
+    }
+  };
+
+  try {
+    switch (req.source) {
+      case 'photos': {
+        const target: ClassicApiTarget = { baseUrl: requireBaseUrl(deps.config, 'photos'), apiKey: deps.config.nasa.apiKey };
+        await ingestSols(async (batch, onSol) => {
+          const perSol = await settleAll(
+            solsOf(batch).map(async (sol) => {
+              const fetched = await fetchPhotosForSol(deps.http, target, req.rover, sol, { tally });
+              onSol(sol);
+              return fetched;
+            }),
+          );
+          return mergeBatches(perSol);
+        }, null);
+        break;
+      }
+      case 'feed': {
+        const baseUrl = requireBaseUrl(deps.config, 'feed');
+        const variant = feedVariant(req.rover);
+        await ingestSols(async (batch, onSol) => {
+          if (variant === 'msl') {
+            const fetched = await fetchMslSols(deps.http, baseUrl, batch.solStart, batch.solEnd, { tally });
+            solsOf(batch).forEach(onSol);
+            return fetched;
+          }
+          const perSol = await settleAll(
+            solsOf(batch).map(async (sol) => {
+              const fetched = await fetchMars2020Sol(deps.http, baseUrl, sol, { tally });
+              onSol(sol);
+              return fetched;
+            }),
+          );
+          return mergeBatches(perSol);
+        }, variant);
+        break;
+      }
+      case 'manifests': {
+        const target: ClassicApiTarget = { baseUrl: requireBaseUrl(deps.config, 'manifests'), apiKey: deps.config.nasa.apiKey };
+        progress(0, 1, 'manifest');
+        const fetched = await fetchManifest(deps.http, target, req.rover, { tally });
+        if (fetched.records.length > 0) await writeRaw(fetched, { solStart: null, solEnd: null, variant: null });
+        else quarantine.push(...fetched.quarantine);
+        progress(1, 1, 'manifest');
+        break;
+      }
+      case 'traverse': {
+        const baseUrl = requireBaseUrl(deps.config, 'traverse');
+        mmgisMission(req.rover);
+        let done = 0;
+        progress(0, TRAVERSE_LAYERS.length, 'start');
+        for (const layer of TRAVERSE_LAYERS) {
+          const fetched = await fetchTraverseLayer(deps.http, baseUrl, req.rover, layer, { tally });
+          await writeRaw(fetched, { solStart: null, solEnd: null, variant: layer });
+          progress(++done, TRAVERSE_LAYERS.length, `layer ${layer}`);
+        }
+        break;
+      }
+    }
+  } finally {
+    summary.requests = tally.requests;
+    summary.quarantined = quarantine.length;
+    // Quarantined records are written even when the run fails later: never dropped silently.
+    if (quarantine.length > 0) await writeQuarantine();
+  }
+  return summary;
+
+  async function writeQuarantine(): Promise<void> {
+    const envelope = QuarantineEnvelopeSchema.parse({ source: req.source, rover: req.rover, ingestedAt: stamp(), items: quarantine });
+    const key = quarantineObjectKey(envelope);
+    await deps.store.putJson(key, envelope);
+    summary.quarantineKey = key;
+    logger.warn({ key, quarantined: quarantine.length, firstReason: quarantine[0]?.reason }, 'records quarantined');
+  }
+}

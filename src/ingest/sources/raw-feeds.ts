@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { MarsError } from '../../platform/errors.ts';
+import type { HttpClient, RequestTally } from '../http-client.ts';
+import type { Rover } from '../raw-objects.ts';
+import { DEFAULT_MAX_PAGES } from './classic-photos.ts';
+import { collectPages, recordId } from './pager.ts';
+import { checkRecords, joinUrl, mergeBatches, type SourceBatch } from './source-batch.ts';
+
+/**
+ * The live mars.nasa.gov raw-image feeds. They carry what the classic API lacks (sample type,
+ * spacecraft clock, time taken, dimensions); records are kept exactly as received and the
+ * warehouse flattens them.
+ */
+export const FEED_VARIANTS: Partial<Record<Rover, FeedVariant>> = { perseverance: 'mars2020', curiosity: 'msl' };
+export type FeedVariant = 'mars2020' | 'msl';
+
+/** Items per page asked of either feed (the most the feeds hand out). */
+export const FEED_PAGE_SIZE = 100;
+
+const sclk = z.union([z.string(), z.number()]).optional();
+const imageUrl = z.url().optional();
+const count = z.coerce.number().int().nonnegative().optional();
+
+/** Perseverance: `{images: [...], total_results, total_images, page, per_page}`. */
+export const Mars2020ResponseSchema = z.looseObject({ images: z.array(z.unknown()), total_results: count, page: count });
+
+export const Mars2020ItemSchema = z.looseObject({
+  imageid: z.string().min(1),
+  sol: z.number().int().nonnegative(),
+  camera: z.looseObject({ instrument: z.string().min(1) }),
+  sample_type: z.string().optional(),
+  image_files: z
+    .looseObject({ small: imageUrl, medium: imageUrl, large: imageUrl, full_res: imageUrl })
+    .refine((files) => Boolean(files.full_res ?? files.large ?? files.medium ?? files.small), {
+      message: 'expected at least one image URL',
+    }),
+  extended: z.looseObject({ sclk, dimension: z.string().optional() }).nullable().optional(),
+  date_taken_utc: z.string().optional(),
+});
+
+/** Curiosity: `{items: [...], more, total, page, per_page}`. */
+export const MslResponseSchema = z.looseObject({ items: z.array(z.unknown()), more: z.boolean().optional(), total: count });
+
+export const MslItemSchema = z.looseObject({
+  id: z.number().int().nonnegative(),
+  sol: z.number().int().nonnegative(),
+  instrument: z.string().min(1),
+  sample_type: z.string().optional(),
+  url: z.url(),
+  date_taken: z.string().optional(),
+  extended: z.looseObject({ sclk }).nullable().optional(),
+});
+
+export function feedVariant(rover: Rover): FeedVariant {
+  const variant = FEED_VARIANTS[rover];
+  if (!variant) {
+    throw new MarsError(`mars.nasa.gov has no raw-image feed for ${rover}; it has feeds for perseverance and curiosity`, 'NO_SUCH_FEED');
+  }
+  return variant;
+}
+
+export function mars2020Url(baseUrl: string, sol: number, page: number, perPage = FEED_PAGE_SIZE): string {
+  const query = new URLSearchParams({
+    feed: 'raw_images',
+    category: 'mars2020',
+    feedtype: 'json',
+    sol: String(sol),
+    num: String(perPage),
+    page: String(page),
+  });
+  return joinUrl(baseUrl, `rss/api/?${query}`);
+}
+
+export function mslUrl(baseUrl: string, solStart: number, solEnd: number, page: number, perPage = FEED_PAGE_SIZE): string {
+  // The feed's own parameter syntax: `order=sol desc`, conditions as `value:field:operator`.
+  const query = [
+    'order=sol%20desc',
+    `per_page=${perPage}`,
+    `page=${page}`,
+    'condition_1=msl:mission',
+    `condition_2=${solStart}:sol:gte`,
+    `condition_3=${solEnd}:sol:lte`,
+  ].join('&');
+  return joinUrl(baseUrl, `api/v1/raw_image_items/?${query}`);
+}
+
+export interface FeedOptions {
+  perPage?: number;
+  maxPages?: number;
+  tally?: RequestTally;
+}
+
+/** Perseverance items of one sol, page by page (pages count from 0). */
+export async function fetchMars2020Sol(http: HttpClient, baseUrl: string, sol: number, options: FeedOptions = {}): Promise<SourceBatch> {
+  const perPage = options.perPage ?? FEED_PAGE_SIZE;
+  const pages = await collectPages({
+    firstPage: 0,
+    maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
+    what: `perseverance raw-image feed of sol ${sol}`,
+    idOf: recordId,
+    fetchPage: async (page) => {
+      const url = mars2020Url(baseUrl, sol, page, perPage);
+      const response = await http.getJson(url, Mars2020ResponseSchema, { tally: options.tally });
+      const seen = page * perPage + response.images.length;
+      const last = response.images.length < perPage || (response.total_results !== undefined && seen >= response.total_results);
+      return { url, items: response.images, last };
+    },
+  });
+  return mergeBatches(
+    pages.map((page) => {
+      const { good, bad } = checkRecords(page.items, page.url, Mars2020ItemSchema, (item) =>
+        item.sol === sol ? undefined : `sol ${item.sol} is not the requested sol ${sol}`,
+      );
+      return { records: good, requests: [page.url], quarantine: bad };
+    }),
+  );
+}
+
+/** Curiosity items of a sol range in one paged query (pages count from 0). */
+export async function fetchMslSols(
+  http: HttpClient,
+  baseUrl: string,
+  solStart: number,
+  solEnd: number,
+  options: FeedOptions = {},
+): Promise<SourceBatch> {
+  const perPage = options.perPage ?? FEED_PAGE_SIZE;
+  const pages = await collectPages({
+    firstPage: 0,
+    maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
+    what: `curiosity raw-image feed of sols ${solStart}-${solEnd}`,
+    idOf: recordId,
+    fetchPage: async (page) => {
+      const url = mslUrl(baseUrl, solStart, solEnd, page, perPage);
+      const response = await http.getJson(url, MslResponseSchema, { tally: options.tally });
+      const last = response.more === false || response.items.length < perPage;
+      return { url, items: response.items, last };
+    },
+  });
+  return mergeBatches(
+    pages.map((page) => {
+      const { good, bad } = checkRecords(page.items, page.url, MslItemSchema, (item) =>
+        item.sol >= solStart && item.sol <= solEnd ? undefined : `sol ${item.sol} is outside the requested sols ${solStart}-${solEnd}`,
+      );
+      return { records: good, requests: [page.url], quarantine: bad };
+    }),
+  );
+}

@@ -1,0 +1,124 @@
+import { once as onceEvent } from 'node:events';
+import { PassThrough } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+import { MarsError } from '../platform/errors.ts';
+import type { RenderFormat } from './render-options.ts';
+
+/**
+ * The one module that drives ffmpeg for encoding. fluent-ffmpeg is unmaintained: its percent
+ * progress is unreliable with piped frames (we count frames instead) and its timeouts do not
+ * kill the process, so the caller aborts explicitly; stderr is always drained and its tail
+ * kept for error messages.
+ */
+
+export interface EncoderSettings {
+  ffmpegPath: string;
+  width: number;
+  height: number;
+  fps: number;
+  format: RenderFormat;
+  crf: number;
+  preset: string;
+  outputPath: string;
+}
+
+export class EncodeError extends MarsError {
+  constructor(message: string, readonly stderrTail: string) {
+    super(`${message}${stderrTail ? `\nffmpeg said:\n${stderrTail}` : ''}`, 'ENCODE_FAILED', false);
+  }
+}
+
+/** VP9 speed from the x264 preset names, so one option serves both codecs. */
+const VP9_CPU_USED: Record<string, number> = {
+  ultrafast: 8, superfast: 7, veryfast: 6, faster: 5, fast: 4, medium: 4, slow: 2, slower: 1, veryslow: 0,
+};
+
+/** ffmpeg output arguments for a browser-playable file. */
+export function outputArguments(settings: Pick<EncoderSettings, 'format' | 'crf' | 'preset' | 'fps'>): string[] {
+  if (settings.format === 'webm') {
+    return [
+      '-c:v', 'libvpx-vp9', '-crf', String(settings.crf), '-b:v', '0', '-pix_fmt', 'yuv420p',
+      '-deadline', 'good', '-cpu-used', String(VP9_CPU_USED[settings.preset] ?? 4), '-row-mt', '1', '-r', String(settings.fps), '-f', 'webm',
+    ];
+  }
+  return [
+    '-c:v', 'libx264', '-preset', settings.preset, '-crf', String(settings.crf), '-pix_fmt', 'yuv420p',
+    '-movflags', '+faststart', '-r', String(settings.fps), '-f', 'mp4',
+  ];
+}
+
+const STDERR_LINES = 25;
+
+/** Feeds raw RGB frames to ffmpeg through stdin, with backpressure. */
+export class FrameEncoder {
+  private readonly input = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+  private readonly stderr: string[] = [];
+  private readonly done: Promise<void>;
+  private readonly command: ffmpeg.FfmpegCommand;
+  private failure?: EncodeError;
+  private frames = 0;
+  private aborted = false;
+  readonly frameBytes: number;
+
+  constructor(private readonly settings: EncoderSettings) {
+    this.frameBytes = settings.width * settings.height * 3;
+    this.command = ffmpeg()
+      .setFfmpegPath(settings.ffmpegPath)
+      .input(this.input)
+      .inputFormat('rawvideo')
+      .inputOptions(['-pix_fmt', 'rgb24', '-video_size', `${settings.width}x${settings.height}`, '-framerate', String(settings.fps)])
+      .outputOptions(outputArguments(settings))
+      .output(settings.outputPath);
+    this.done = new Promise<void>((resolve, reject) => {
+      this.command
+        .on('stderr', (line: string) => {
+          this.stderr.push(line);
+          if (this.stderr.length > STDERR_LINES) this.stderr.shift();
+        })
+        .on('error', (error: Error) => {
+          this.failure = new EncodeError(
+            this.aborted ? 'encoding was stopped' : `ffmpeg failed after ${this.frames} frames: ${error.message.split('\n')[0]}`,
+            this.stderr.join('\n'),
+          );
+          // Unblock a writer waiting for 'drain'.
+          this.input.destroy();
+          reject(this.failure);
+        })
+        .on('end', () => resolve());
+    });
+    // Observed through finish(); never an unhandled rejection in between.
+    this.done.catch(() => undefined);
+    this.command.run();
+  }
+
+  get framesWritten(): number {
+    return this.frames;
+  }
+
+  /** Writes one frame; resolves when ffmpeg can take more. */
+  async write(frame: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (frame.length !== this.frameBytes) {
+      throw new MarsError(`frame of ${frame.length} bytes, expected ${this.frameBytes} (${this.settings.width}x${this.settings.height} RGB)`, 'ENCODE_BAD_FRAME');
+    }
+    this.frames++;
+    if (!this.input.write(frame)) {
+      await Promise.race([onceEvent(this.input, 'drain'), this.done.then(() => undefined, () => undefined)]);
+      if (this.failure) throw this.failure;
+    }
+  }
+
+  /** Closes the input and waits for ffmpeg to finish the file. */
+  async finish(): Promise<void> {
+    this.input.end();
+    await this.done;
+  }
+
+  /** Stops ffmpeg now (SIGKILL); the partial output is the caller's to delete. Safe to call twice. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.input.destroy();
+    this.command.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Per-frame measurements in plain JavaScript over one decoded luma plane. Decoding once and
+ * measuring here was about 3x faster than sharp's convolve + stats, and it is not clipped.
+ */
+
+export interface LumaPlane {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface FrameMetrics {
+  /** Mean luma, 0-255. */
+  mean: number;
+  stdDev: number;
+  /** Fraction of pixels at 5 or below. */
+  darkClipped: number;
+  /** Fraction of pixels at 250 or above. */
+  brightClipped: number;
+  /** Shannon entropy of the luma histogram, in bits (0-8). */
+  entropy: number;
+  /** Variance of the 4-neighbour Laplacian: fine detail, the classic sharpness measure. */
+  laplacianVariance: number;
+  /** Perceptual blur, 0 (sharp) to 1 (flat): see blurScore. */
+  blurScore: number;
+}
+
+const round = (value: number, digits = 4) => Number(value.toFixed(digits));
+
+/** ITU-R BT.601 luma from interleaved 8-bit pixels (1 to 4 channels). */
+export function lumaFromPixels(pixels: Uint8Array, width: number, height: number, channels: number): LumaPlane {
+  if (channels === 1) return { data: pixels, width, height };
+  const count = width * height;
+  const out = new Uint8Array(count);
+  if (channels === 2) {
+    for (let i = 0; i < count; i++) out[i] = pixels[i * 2]!;
+  } else {
+    for (let i = 0, p = 0; i < count; i++, p += channels) {
+      // Integer weights (77, 150, 29)/256 keep the loop in integer arithmetic.
+      out[i] = (77 * pixels[p]! + 150 * pixels[p + 1]! + 29 * pixels[p + 2]!) >> 8;
+    }
+  }
+  return { data: out, width, height };
+}
+
+function laplacianVariance(data: Uint8Array, width: number, height: number): number {
+  if (width < 3 || height < 3) return 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let y = 1; y < height - 1; y++) {
+    let i = y * width + 1;
+    for (let x = 1; x < width - 1; x++, i++) {
+      const v = data[i - 1]! + data[i + 1]! + data[i - width]! + data[i + width]! - 4 * data[i]!;
+      sum += v;
+      sumSq += v * v;
+    }
+  }
+  const n = (width - 2) * (height - 2);
+  const mean = sum / n;
+  return sumSq / n - mean * mean;
+}
+
+/** Frames are measured at no more than this many pixels on their long side. */
+export const ANALYSIS_MAX_SIDE = 640;
+
+/**
+ * The plane the metrics are computed on: box-averaged down by a whole factor until its long
+ * side is at most ANALYSIS_MAX_SIDE. Measuring at a common scale makes blur and detail numbers
+ * comparable between 1024- and 512-pixel sequences, and costs a quarter at 1024x1024.
+ */
+export function analysisPlane(plane: LumaPlane): LumaPlane {
+  const factor = Math.ceil(Math.max(plane.width, plane.height) / ANALYSIS_MAX_SIDE);
+  if (factor <= 1) return plane;
+  const width = Math.floor(plane.width / factor);
+  const height = Math.floor(plane.height / factor);
+  const out = new Uint8Array(width * height);
+  const rowSums = new Uint32Array(width);
+  const area = factor * factor;
+  for (let y = 0; y < height; y++) {
+    rowSums.fill(0);
+    for (let dy = 0; dy < factor; dy++) {
+      const o = (y * factor + dy) * plane.width;
+      for (let x = 0, i = o; x < width; x++) {
+        let sum = 0;
+        for (let dx = 0; dx < factor; dx++) sum += plane.data[i++]!;
+        rowSums[x]! += sum;
+      }
+    }
+    const o = y * width;
+    for (let x = 0; x < width; x++) out[o + x] = (rowSums[x]! + (area >> 1)) / area;
+  }
+  return { data: out, width, height };
+}
+
+const BLUR_RADIUS = 4;
+const BLUR_TAPS = 2 * BLUR_RADIUS + 1;
+
+/**
+ * No-reference perceptual blur (Crete et al., 2007): re-blur the frame with a 9-tap box and see
+ * how much of its neighbour-to-neighbour variation survives. A sharp frame loses much of it, an
+ * already blurred one loses little. 0 is sharp, 1 is flat. Unlike the Laplacian variance, it
+ * does not depend on how much texture the scene has: a soft sky with intact fine grain scores
+ * as sharp as rocky ground, while a defocused frame scores high whatever it shows.
+ * Integer sums (scaled by the tap count) keep both passes cheap, rows are walked in memory
+ * order, and every second row (horizontal pass) and column (vertical pass) is enough for a
+ * ratio over a whole frame: this is the costliest measurement, and it halves it.
+ */
+function blurScore(data: Uint8Array, width: number, height: number): number {
+  if (width <= BLUR_TAPS || height <= BLUR_TAPS) return 0;
+  // Horizontal: sliding box sum along each row; edge-clamped indices computed once.
+  const addAt = new Int32Array(width);
+  const dropAt = new Int32Array(width);
+  for (let x = 1; x < width; x++) {
+    addAt[x] = Math.min(width - 1, x + BLUR_RADIUS);
+    dropAt[x] = Math.max(0, x - 1 - BLUR_RADIUS);
+  }
+  let sumH = 0;
+  let keptH = 0;
+  for (let y = 0; y < height; y += 2) {
+    const o = y * width;
+    let acc = 0;
+    for (let x = -BLUR_RADIUS; x <= BLUR_RADIUS; x++) acc += data[o + Math.max(0, x)]!;
+    let prevAcc = acc;
+    let prevPixel = data[o]!;
+    for (let x = 1; x < width; x++) {
+      acc += data[o + addAt[x]!]! - data[o + dropAt[x]!]!;
+      const pixel = data[o + x]!;
+      const diff = pixel - prevPixel;
+      const dF = (diff < 0 ? -diff : diff) * BLUR_TAPS;
+      const step = acc - prevAcc;
+      const dB = step < 0 ? -step : step;
+      sumH += dF;
+      if (dF > dB) keptH += dF - dB;
+      prevAcc = acc;
+      prevPixel = pixel;
+    }
+  }
+  // Vertical: running column sums, advanced one row at a time.
+  const col = new Int32Array(width);
+  for (let x = 0; x < width; x += 2) {
+    let acc = 0;
+    for (let y = -BLUR_RADIUS; y <= BLUR_RADIUS; y++) acc += data[Math.max(0, y) * width + x]!;
+    col[x] = acc;
+  }
+  let sumV = 0;
+  let keptV = 0;
+  for (let y = 1; y < height; y++) {
+    const add = Math.min(height - 1, y + BLUR_RADIUS) * width;
+    const drop = Math.max(0, y - 1 - BLUR_RADIUS) * width;
+    const o = y * width;
+    for (let x = 0; x < width; x += 2) {
+      const before = col[x]!;
+      const acc = before + data[add + x]! - data[drop + x]!;
+      col[x] = acc;
+      const diff = data[o + x]! - data[o - width + x]!;
+      const dF = (diff < 0 ? -diff : diff) * BLUR_TAPS;
+      const step = acc - before;
+      const dB = step < 0 ? -step : step;
+      sumV += dF;
+      if (dF > dB) keptV += dF - dB;
+    }
+  }
+  const h = sumH > 0 ? (sumH - keptH) / sumH : 1;
+  const v = sumV > 0 ? (sumV - keptV) / sumV : 1;
+  return Math.max(h, v);
+}
+
+export function measureLuma(plane: LumaPlane): FrameMetrics {
+  const { data, width, height } = plane;
+  const count = width * height;
+  const histogram = new Uint32Array(256);
+  for (let i = 0; i < count; i++) histogram[data[i]!]!++;
+  let sum = 0;
+  let sumSq = 0;
+  let dark = 0;
+  let bright = 0;
+  let entropy = 0;
+  for (let v = 0; v < 256; v++) {
+    const n = histogram[v]!;
+    if (n === 0) continue;
+    sum += v * n;
+    sumSq += v * v * n;
+    if (v <= 5) dark += n;
+    if (v >= 250) bright += n;
+    const p = n / count;
+    entropy -= p * Math.log2(p);
+  }
+  const mean = sum / count;
+  return {
+    mean: round(mean, 3),
+    stdDev: round(Math.sqrt(Math.max(0, sumSq / count - mean * mean)), 3),
+    darkClipped: round(dark / count),
+    brightClipped: round(bright / count),
+    entropy: round(entropy),
+    laplacianVariance: round(laplacianVariance(data, width, height), 3),
+    blurScore: round(blurScore(data, width, height)),
+  };
+}

@@ -1,0 +1,63 @@
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Service } from '../platform/lifecycle.ts';
+import { once } from '../platform/lifecycle.ts';
+import { runFrameTask, type FrameTask, type FrameTaskResult } from './frame-task.ts';
+
+/** Runs per-frame work; the render and `frames analyze` take one, or make their own. */
+export interface FramePool {
+  run(task: FrameTask, signal?: AbortSignal): Promise<FrameTaskResult>;
+  /** How many tasks it runs at once: the pipeline keeps about twice this many in flight. */
+  readonly concurrency: number;
+  close(): Promise<void>;
+}
+
+const workerFile = fileURLToPath(new URL('../workers/pool/frame-worker.mjs', import.meta.url));
+
+export interface WorkerFramePoolOptions {
+  /** Worker threads. Default: the machine's available parallelism. */
+  threads?: number;
+}
+
+/**
+ * A piscina pool of worker threads. Worth it because measuring a frame is JavaScript (luma,
+ * histogram, Laplacian): sharp's own decode already runs off the JS thread.
+ */
+export class WorkerFramePool implements FramePool, Service {
+  readonly name = 'frame-pool';
+  readonly concurrency: number;
+  private readonly piscina: Piscina;
+
+  constructor(options: WorkerFramePoolOptions = {}) {
+    this.concurrency = Math.max(1, options.threads ?? os.availableParallelism());
+    this.piscina = new Piscina({
+      filename: workerFile,
+      minThreads: this.concurrency,
+      maxThreads: this.concurrency,
+    });
+  }
+
+  async start(): Promise<void> {}
+
+  run(task: FrameTask, signal?: AbortSignal): Promise<FrameTaskResult> {
+    return this.piscina.run(task, signal ? { signal } : {});
+  }
+
+  close = once(async () => {
+    await this.piscina.destroy();
+  });
+
+  describe(): Record<string, unknown> {
+    return { threads: this.concurrency, completed: this.piscina.completed, queued: this.piscina.queueSize };
+  }
+}
+
+/** Runs the frame work on the calling thread: for one-off analysis and the single-thread bench. */
+export class InlineFramePool implements FramePool {
+  readonly concurrency = 1;
+  run(task: FrameTask): Promise<FrameTaskResult> {
+    return runFrameTask(task);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ObjectStore } from '../platform/object-store/object-store.ts';
+import type { ImageAsset, LineageStore } from '../warehouse/lineage/lineage-store.ts';
+import type { FrameCandidate } from './frame-candidate.ts';
+import type { RejectReason } from './quality-judge.ts';
+import { DownloadRefused, downloadImage, type DownloadLimits } from './safe-download.ts';
+
+/** A key segment safe in S3 keys and file names. */
+const segment = (value: string | number) => String(value).replace(/[^A-Za-z0-9._-]/g, '_');
+
+/** Where an original is cached: `images/<rover>/<camera>/<sol>/<id>.<ext>`. */
+export function originalKey(candidate: Pick<FrameCandidate, 'rover' | 'camera' | 'sol' | 'imageId'>, ext: string): string {
+  return `images/${segment(candidate.rover.toLowerCase())}/${segment(candidate.camera)}/${candidate.sol}/${segment(candidate.imageId)}.${ext}`;
+}
+
+export type LocalOriginal =
+  | { ok: true; localPath: string; objectKey: string; sha256: string; bytes: number; downloaded: boolean }
+  | { ok: false; reason: RejectReason; detail: string };
+
+export interface OriginalsDeps {
+  store: ObjectStore;
+  lineage: LineageStore;
+  limits: DownloadLimits;
+  /** Folder for this run's local copies. */
+  dir: string;
+  signal?: AbortSignal;
+  /** Downloads and cache reads at once. Default 6. */
+  concurrency?: number;
+  onDone?: (done: number, total: number) => void;
+}
+
+const isMissing = (error: unknown) => ['NotFound', 'NoSuchKey'].includes((error as { code?: string }).code ?? '');
+
+/**
+ * Brings every candidate's original to a local file: from the object-store cache when
+ * MARS_LINEAGE.IMAGE_ASSETS knows it and the object is there, else by a safe download that
+ * is cached and recorded. A refused download becomes that frame's rejection; a failing store
+ * or warehouse fails the whole call (it is worth retrying).
+ */
+export async function fetchOriginals(candidates: readonly FrameCandidate[], deps: OriginalsDeps): Promise<LocalOriginal[]> {
+  const assets = await deps.lineage.findImageAssets([...new Set(candidates.map((c) => c.imageId))]);
+  const results: LocalOriginal[] = new Array(candidates.length);
+  let next = 0;
+  let done = 0;
+
+  const fromCache = async (asset: ImageAsset, localPath: string): Promise<boolean> => {
+    try {
+      await deps.store.fGet(asset.objectKey, localPath);
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  };
+
+  const one = async (index: number): Promise<LocalOriginal> => {
+    const candidate = candidates[index]!;
+    const base = path.join(deps.dir, `${String(index).padStart(6, '0')}-${segment(candidate.imageId)}`);
+    const asset = assets.get(candidate.imageId);
+    if (asset) {
+      const localPath = `${base}${path.extname(asset.objectKey)}`;
+      if (await fromCache(asset, localPath)) {
+        return { ok: true, localPath, objectKey: asset.objectKey, sha256: asset.sha256, bytes: asset.bytes, downloaded: false };
+      }
+    }
+    let image;
+    try {
+      image = await downloadImage(candidate.imgSrc, deps.limits, deps.signal);
+    } catch (error) {
+      if (error instanceof DownloadRefused) return { ok: false, reason: error.reason, detail: error.message };
+      throw error;
+    }
+    const objectKey = originalKey(candidate, image.type.ext);
+    const sha256 = createHash('sha256').update(image.body).digest('hex');
+    // One PUT of a complete buffer is atomic in S3: no reader sees a partial original.
+    await deps.store.putBuffer(objectKey, image.body, image.type.contentType);
+    await deps.lineage.recordImageAsset({
+      imageId: candidate.imageId,
+      roverName: candidate.rover,
+      cameraName: candidate.camera,
+      sol: candidate.sol,
+      sourceUrl: candidate.imgSrc,
+      objectKey,
+      sha256,
+      bytes: image.body.length,
+      contentType: image.type.contentType,
+      width: image.width,
+      height: image.height,
+      fetchedAt: new Date().toISOString(),
+    });
+    const localPath = `${base}.${image.type.ext}`;
+    await writeFile(localPath, image.body);
+    return { ok: true, localPath, objectKey, sha256, bytes: image.body.length, downloaded: true };
+  };
+
+  const worker = async () => {
+    while (next < candidates.length) {
+      deps.signal?.throwIfAborted();
+      const index = next++;
+      results[index] = await one(index);
+      deps.onDone?.(++done, candidates.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 6, candidates.length) }, worker));
+  return results;
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { S3EventRecordSchema } from '../object-store/embedded-s3.ts';
+import { IngestRequestSchema, type IngestRequest } from '../../ingest/ingest-request.ts';
+import { TimelapseCommandSchema, TimelapseEventSchema } from '../../workers/timelapse/schemas.ts';
+
+/**
+ * The topics of the product's contract and the zod schema of each one's values. Producers
+ * validate before sending and consumers after receiving, so a bad value is caught at both
+ * ends. The timelapse topics' schemas live with their handler (`src/workers/timelapse/`).
+ */
+export interface TopicDefinition<T> {
+  readonly name: string;
+  readonly schema: z.ZodType<T>;
+}
+
+export function defineTopic<T>(name: string, schema: z.ZodType<T>): TopicDefinition<T> {
+  return { name, schema };
+}
+
+export const TOPIC_NAMES = {
+  ingestionScheduling: 'ingestion-scheduling',
+  minioEvents: 'minio-events',
+  warehouseLoadComplete: 'warehouse-load-complete',
+  timelapseCommands: 'timelapse-commands',
+  timelapseEvents: 'timelapse-events',
+  deadLetter: 'dead-letter',
+} as const;
+
+/** Every topic the system uses, for provisioning. */
+export const ALL_TOPICS: string[] = Object.values(TOPIC_NAMES);
+
+/**
+ * A scheduling command is an ingest request (source, rover, sols, force, requestId): the same
+ * schema `mars ingest` checks, so a command means the same thing from either door.
+ */
+export const IngestionCommandSchema = IngestRequestSchema;
+export type IngestionCommand = IngestRequest;
+
+/** MinIO's bucket-notification value, as its Kafka target publishes it. */
+export const MinioEventSchema = z.object({
+  EventName: z.string().min(1),
+  /** `<bucket>/<key>`, not URL-encoded. */
+  Key: z.string().min(1),
+  Records: z.array(S3EventRecordSchema).min(1),
+});
+export type MinioEvent = z.infer<typeof MinioEventSchema>;
+
+export const WarehouseLoadCompleteSchema = z.object({
+  key: z.string().min(1),
+  etag: z.string(),
+  /** False when the object had been loaded before (a replayed event). */
+  loaded: z.boolean(),
+  table: z.string().nullable(),
+  rows: z.number().int().nonnegative(),
+  at: z.iso.datetime(),
+});
+export type WarehouseLoadComplete = z.infer<typeof WarehouseLoadCompleteSchema>;
+
+export const DEAD_LETTER_REASONS = ['invalid-json', 'invalid-schema', 'handler-failed', 'retries-exhausted'] as const;
+export const DeadLetterSchema = z.object({
+  reason: z.enum(DEAD_LETTER_REASONS),
+  /** The error or the validation problems, readable. */
+  detail: z.string(),
+  topic: z.string(),
+  partition: z.number().int().nonnegative(),
+  offset: z.string(),
+  key: z.string().nullable(),
+  /** The original value as UTF-8 text (null for a tombstone). */
+  value: z.string().nullable(),
+  /** Consumer group or queue that gave up. */
+  consumer: z.string(),
+  at: z.iso.datetime(),
+});
+export type DeadLetter = z.infer<typeof DeadLetterSchema>;
+
+export const Topics = {
+  ingestionScheduling: defineTopic(TOPIC_NAMES.ingestionScheduling, IngestionCommandSchema),
+  minioEvents: defineTopic(TOPIC_NAMES.minioEvents, MinioEventSchema),
+  warehouseLoadComplete: defineTopic(TOPIC_NAMES.warehouseLoadComplete, WarehouseLoadCompleteSchema),
+  timelapseCommands: defineTopic(TOPIC_NAMES.timelapseCommands, TimelapseCommandSchema),
+  timelapseEvents: defineTopic(TOPIC_NAMES.timelapseEvents, TimelapseEventSchema),
+  deadLetter: defineTopic(TOPIC_NAMES.deadLetter, DeadLetterSchema),
+} as const;

@@ -1,0 +1,92 @@
+import type { Logger } from '../platform/logger.ts';
+import type { ObjectStore } from '../platform/object-store/object-store.ts';
+import { ensureBronzeSchema } from './bronze.ts';
+import { runDataTests, type DataTestResult } from './data-tests/run-data-tests.ts';
+import { loadPending, type PendingSummary } from './loader.ts';
+import { loadProject, type Project } from './models/project.ts';
+import { runModels, type ModelRunResult } from './models/run-models.ts';
+import { serialize } from './serialize.ts';
+import type { Warehouse } from './warehouse.ts';
+
+export type BuildStage = 'load' | 'models' | 'tests';
+
+export interface BuildProgress {
+  stage: BuildStage;
+  done: number;
+  total: number;
+  /** The object key or model being worked on. */
+  item: string;
+}
+
+export interface BuildOptions {
+  warehouse: Warehouse;
+  store: ObjectStore;
+  logger: Logger;
+  onProgress?: (p: BuildProgress) => void;
+  /** Default: the project under `sql/`. */
+  project?: Project;
+  /** Default true: run the data tests after the models. */
+  test?: boolean;
+}
+
+export interface BuildSummary {
+  load: PendingSummary;
+  models: ModelRunResult[];
+  tests: DataTestResult[];
+  testsPassed: number;
+  testsFailed: number;
+  /** True when every data test passed (refused raw objects are in `load.rejections`). */
+  ok: boolean;
+  ms: number;
+  /** Where the time went, in milliseconds. */
+  timings: { load: number; models: number; tests: number };
+}
+
+/**
+ * `mars warehouse build`, and what the service runs after loads: take every pending raw
+ * object into Bronze, build Silver and Gold in dependency order, then run the data tests.
+ */
+export async function buildWarehouse(options: BuildOptions): Promise<BuildSummary> {
+  const started = performance.now();
+  const project = options.project ?? (await loadProject());
+  const { warehouse, logger, onProgress } = options;
+  await ensureBronzeSchema(warehouse, project);
+  const loadStarted = performance.now();
+  const load = await loadPending({
+    warehouse,
+    store: options.store,
+    logger,
+    onProgress: (p) => onProgress?.({ stage: 'load', done: p.done, total: p.total, item: p.key }),
+  });
+  // Models and tests see one consistent Bronze: loads arriving meanwhile wait for the next build.
+  const loadMs = performance.now() - loadStarted;
+  const { models, tests, testsMs } = await serialize(warehouse, async () => {
+    const models = await runModels({
+      warehouse,
+      project,
+      logger,
+      layers: ['silver', 'gold'],
+      onProgress: (p) => onProgress?.({ stage: 'models', done: p.done, total: p.total, item: p.model }),
+    });
+    const testsStarted = performance.now();
+    const tests = options.test === false ? [] : await runDataTests({ warehouse, logger, project });
+    if (tests.length > 0) onProgress?.({ stage: 'tests', done: tests.length, total: tests.length, item: 'data tests' });
+    return { models, tests, testsMs: performance.now() - testsStarted };
+  });
+  const testsFailed = tests.filter((t) => !t.passed).length;
+  const summary: BuildSummary = {
+    load,
+    models,
+    tests,
+    testsPassed: tests.length - testsFailed,
+    testsFailed,
+    ok: testsFailed === 0,
+    ms: performance.now() - started,
+    timings: { load: loadMs, models: models.reduce((n, m) => n + m.ms, 0), tests: testsMs },
+  };
+  logger.child({ module: 'build' }).info(
+    { loaded: load.loaded, rows: load.rows, rejected: load.rejected, models: models.length, testsFailed, ms: Math.round(summary.ms) },
+    'warehouse built',
+  );
+  return summary;
+}

@@ -1,0 +1,299 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { Warehouse } from '../warehouse.ts';
+
+/** `sql/lineage/`, found from this file so it works from any working directory. */
+export const LINEAGE_SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'sql', 'lineage');
+
+/** Splits a DDL file into statements: Snowflake runs one statement per call. */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*(?:\n|$)/)
+    .map((chunk) => chunk.trim())
+    .filter((chunk) => chunk.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--')));
+}
+
+const ensured = new WeakMap<Warehouse, Promise<void>>();
+
+/** Creates MARS_LINEAGE and its tables if missing (`sql/lineage/*.sql`, in file-name order). Once per warehouse. */
+export function ensureLineageSchema(warehouse: Warehouse, sqlDir = LINEAGE_SQL_DIR): Promise<void> {
+  let promise = ensured.get(warehouse);
+  if (!promise) {
+    promise = (async () => {
+      const files = (await readdir(sqlDir)).filter((f) => f.endsWith('.sql')).sort();
+      for (const file of files) {
+        for (const statement of splitStatements(await readFile(path.join(sqlDir, file), 'utf8'))) {
+          await warehouse.exec(statement);
+        }
+      }
+    })();
+    promise.catch(() => ensured.delete(warehouse));
+    ensured.set(warehouse, promise);
+  }
+  return promise;
+}
+
+export interface ImageAsset {
+  imageId: string;
+  roverName: string | null;
+  cameraName: string | null;
+  sol: number | null;
+  sourceUrl: string;
+  objectKey: string;
+  sha256: string;
+  bytes: number;
+  contentType: string;
+  width: number | null;
+  height: number | null;
+  fetchedAt: string;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed';
+
+export interface RenderRunRecord {
+  requestId: string;
+  roverName: string;
+  cameraName: string;
+  solStart: number;
+  solEnd: number;
+  parameters: unknown;
+  status: RunStatus;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  timings: Record<string, number> | null;
+  framesTotal: number;
+  framesAccepted: number | null;
+  videoKey: string | null;
+  posterKey: string | null;
+  contactKey: string | null;
+  manifestKey: string | null;
+  durationSeconds: number | null;
+}
+
+export interface RenderFrameRecord {
+  requestId: string;
+  imageId: string;
+  sol: number | null;
+  candidateIndex: number;
+  frameIndex: number | null;
+  accepted: boolean;
+  reason: string | null;
+  detail: string | null;
+  metrics: Record<string, unknown> | null;
+  sourceUrl: string;
+  objectKey: string | null;
+}
+
+// Column names as written in the SQL; Snowflake returns them upper-cased, DuckDB as written.
+const lowerKeys = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
+const num = z.union([z.number(), z.string().transform(Number)]);
+const nullableNum = num.nullable();
+const json = z.string().nullable().transform((text) => (text === null ? null : JSON.parse(text)));
+const timestamp = z.union([z.string(), z.date().transform((d) => d.toISOString())]);
+
+const AssetRowSchema = z
+  .object({
+    image_id: z.string(),
+    rover_name: z.string().nullable(),
+    camera_name: z.string().nullable(),
+    sol: nullableNum,
+    source_url: z.string(),
+    object_key: z.string(),
+    sha256: z.string(),
+    bytes: num,
+    content_type: z.string(),
+    width: nullableNum,
+    height: nullableNum,
+    fetched_at: timestamp,
+  })
+  .transform(
+    (r): ImageAsset => ({
+      imageId: r.image_id,
+      roverName: r.rover_name,
+      cameraName: r.camera_name,
+      sol: r.sol,
+      sourceUrl: r.source_url,
+      objectKey: r.object_key,
+      sha256: r.sha256,
+      bytes: r.bytes,
+      contentType: r.content_type,
+      width: r.width,
+      height: r.height,
+      fetchedAt: r.fetched_at,
+    }),
+  );
+
+const RunRowSchema = z
+  .object({
+    request_id: z.string(),
+    rover_name: z.string(),
+    camera_name: z.string(),
+    sol_start: num,
+    sol_end: num,
+    parameters: json,
+    status: z.enum(['running', 'completed', 'failed']),
+    error: z.string().nullable(),
+    started_at: timestamp,
+    finished_at: timestamp.nullable(),
+    timings: json,
+    frames_total: num,
+    frames_accepted: nullableNum,
+    video_key: z.string().nullable(),
+    poster_key: z.string().nullable(),
+    contact_key: z.string().nullable(),
+    manifest_key: z.string().nullable(),
+    duration_seconds: nullableNum,
+  })
+  .transform(
+    (r): RenderRunRecord => ({
+      requestId: r.request_id,
+      roverName: r.rover_name,
+      cameraName: r.camera_name,
+      solStart: r.sol_start,
+      solEnd: r.sol_end,
+      parameters: r.parameters,
+      status: r.status,
+      error: r.error,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      timings: r.timings as Record<string, number> | null,
+      framesTotal: r.frames_total,
+      framesAccepted: r.frames_accepted,
+      videoKey: r.video_key,
+      posterKey: r.poster_key,
+      contactKey: r.contact_key,
+      manifestKey: r.manifest_key,
+      durationSeconds: r.duration_seconds,
+    }),
+  );
+
+const FrameRowSchema = z
+  .object({
+    request_id: z.string(),
+    image_id: z.string(),
+    sol: nullableNum,
+    candidate_index: num,
+    frame_index: nullableNum,
+    accepted: z.union([z.boolean(), z.string().transform((s) => s === 'true' || s === '1')]),
+    reason: z.string().nullable(),
+    detail: z.string().nullable(),
+    metrics: json,
+    source_url: z.string(),
+    object_key: z.string().nullable(),
+  })
+  .transform(
+    (r): RenderFrameRecord => ({
+      requestId: r.request_id,
+      imageId: r.image_id,
+      sol: r.sol,
+      candidateIndex: r.candidate_index,
+      frameIndex: r.frame_index,
+      accepted: r.accepted,
+      reason: r.reason,
+      detail: r.detail,
+      metrics: r.metrics as Record<string, unknown> | null,
+      sourceUrl: r.source_url,
+      objectKey: r.object_key,
+    }),
+  );
+
+const ASSET_COLUMNS = ['image_id', 'rover_name', 'camera_name', 'sol', 'source_url', 'object_key', 'sha256', 'bytes', 'content_type', 'width', 'height', 'fetched_at'];
+const RUN_COLUMNS = [
+  'request_id', 'rover_name', 'camera_name', 'sol_start', 'sol_end', 'parameters', 'status', 'error', 'started_at', 'finished_at',
+  'timings', 'frames_total', 'frames_accepted', 'video_key', 'poster_key', 'contact_key', 'manifest_key', 'duration_seconds',
+];
+const FRAME_COLUMNS = ['request_id', 'image_id', 'sol', 'candidate_index', 'frame_index', 'accepted', 'reason', 'detail', 'metrics', 'source_url', 'object_key'];
+
+const toTimestamp = (iso: string | null) => (iso === null ? null : iso.replace('T', ' ').replace(/Z$/, ''));
+const toJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/**
+ * Reads and writes MARS_LINEAGE. Writes are delete-then-insert on the row's key inside one
+ * transaction (no MERGE or ON CONFLICT: that keeps the SQL common to DuckDB and Snowflake), and
+ * go one at a time through this store, since a transaction holds the shared connection.
+ */
+export class LineageStore {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly warehouse: Warehouse) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async findImageAssets(imageIds: readonly string[]): Promise<Map<string, ImageAsset>> {
+    const found = new Map<string, ImageAsset>();
+    const batch = 500;
+    for (let start = 0; start < imageIds.length; start += batch) {
+      const ids = imageIds.slice(start, start + batch);
+      const rows = await this.warehouse.query(
+        `SELECT ${ASSET_COLUMNS.join(', ')} FROM MARS_LINEAGE.IMAGE_ASSETS WHERE image_id IN (${ids.map(() => '?').join(', ')})`,
+        ids,
+      );
+      for (const row of rows) {
+        const asset = AssetRowSchema.parse(lowerKeys(row));
+        found.set(asset.imageId, asset);
+      }
+    }
+    return found;
+  }
+
+  recordImageAsset(asset: ImageAsset): Promise<void> {
+    return this.serial(() =>
+      this.warehouse.transaction(async (tx) => {
+        await tx.exec('DELETE FROM MARS_LINEAGE.IMAGE_ASSETS WHERE image_id = ?', [asset.imageId]);
+        await tx.insertRows('MARS_LINEAGE.IMAGE_ASSETS', ASSET_COLUMNS, [
+          [
+            asset.imageId, asset.roverName, asset.cameraName, asset.sol, asset.sourceUrl, asset.objectKey, asset.sha256,
+            asset.bytes, asset.contentType, asset.width, asset.height, toTimestamp(asset.fetchedAt),
+          ],
+        ]);
+      }),
+    );
+  }
+
+  async getRun(requestId: string): Promise<RenderRunRecord | null> {
+    const rows = await this.warehouse.query(`SELECT ${RUN_COLUMNS.join(', ')} FROM MARS_LINEAGE.RENDER_RUNS WHERE request_id = ?`, [requestId]);
+    return rows.length === 0 ? null : RunRowSchema.parse(lowerKeys(rows[0]!));
+  }
+
+  async getFrames(requestId: string): Promise<RenderFrameRecord[]> {
+    const rows = await this.warehouse.query(
+      `SELECT ${FRAME_COLUMNS.join(', ')} FROM MARS_LINEAGE.RENDER_FRAMES WHERE request_id = ? ORDER BY candidate_index`,
+      [requestId],
+    );
+    return rows.map((row) => FrameRowSchema.parse(lowerKeys(row)));
+  }
+
+  /** Writes the run row, and with `frames` replaces the run's frame rows, in one transaction. */
+  saveRun(run: RenderRunRecord, frames?: readonly RenderFrameRecord[]): Promise<void> {
+    return this.serial(() =>
+      this.warehouse.transaction(async (tx) => {
+        await tx.exec('DELETE FROM MARS_LINEAGE.RENDER_RUNS WHERE request_id = ?', [run.requestId]);
+        await tx.insertRows('MARS_LINEAGE.RENDER_RUNS', RUN_COLUMNS, [
+          [
+            run.requestId, run.roverName, run.cameraName, run.solStart, run.solEnd, toJson(run.parameters), run.status, run.error,
+            toTimestamp(run.startedAt), toTimestamp(run.finishedAt), toJson(run.timings), run.framesTotal, run.framesAccepted,
+            run.videoKey, run.posterKey, run.contactKey, run.manifestKey, run.durationSeconds,
+          ],
+        ]);
+        if (frames) {
+          await tx.exec('DELETE FROM MARS_LINEAGE.RENDER_FRAMES WHERE request_id = ?', [run.requestId]);
+          await tx.insertRows(
+            'MARS_LINEAGE.RENDER_FRAMES',
+            FRAME_COLUMNS,
+            frames.map((f) => [
+              f.requestId, f.imageId, f.sol, f.candidateIndex, f.frameIndex, f.accepted, f.reason, f.detail, toJson(f.metrics),
+              f.sourceUrl, f.objectKey,
+            ]),
+          );
+        }
+      }),
+    );
+  }
+}

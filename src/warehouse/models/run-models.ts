@@ -1,0 +1,109 @@
+import type { Logger } from '../../platform/logger.ts';
+import type { Row, Warehouse } from '../warehouse.ts';
+import { renderModel } from './render.ts';
+import { LAYERS, schemaOf, type Model, type Project } from './project.ts';
+
+export interface ModelRunResult {
+  name: string;
+  relation: string;
+  materialized: Model['materialized'];
+  /** Rows in the table after the run (null for DDL). */
+  rows: number | null;
+  /** For incremental models: rows merged in this run (0 when nothing new arrived). */
+  merged?: number;
+  ms: number;
+}
+
+export type ModelProgress = (p: { done: number; total: number; model: string }) => void;
+
+const firstNumber = (rows: Row[]): number => Number(Object.values(rows[0] ?? {})[0] ?? 0);
+
+export async function tableExists(warehouse: Warehouse, relation: string): Promise<boolean> {
+  const [schema, table] = relation.split('.');
+  const rows = await warehouse.query(
+    'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?',
+    [schema, table],
+  );
+  return firstNumber(rows) > 0;
+}
+
+async function count(warehouse: Warehouse, relation: string): Promise<number> {
+  return firstNumber(await warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`));
+}
+
+/**
+ * Merges the new rows of an incremental model: they replace rows with the same key unless the
+ * table already holds a newer version (larger `updated_at`), so replaying an old object never
+ * wins over a later ingestion, and a run with no new Bronze rows touches nothing.
+ */
+async function mergeIncremental(warehouse: Warehouse, model: Model, select: string): Promise<number> {
+  const stage = `${model.relation}__STAGE`;
+  await warehouse.exec(`CREATE OR REPLACE TABLE ${stage} AS ${select}`);
+  try {
+    const staged = await count(warehouse, stage);
+    if (staged === 0) return 0;
+    const match = model.uniqueKey.map((k) => `t.${k} = s.${k}`).join(' AND ');
+    const upd = model.updatedAt!;
+    await warehouse.transaction(async (tx) => {
+      await tx.exec(`DELETE FROM ${model.relation} t USING ${stage} s WHERE ${match} AND s.${upd} >= t.${upd}`);
+      await tx.exec(
+        `INSERT INTO ${model.relation} SELECT s.* FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${model.relation} t WHERE ${match})`,
+      );
+    });
+    return staged;
+  } finally {
+    await warehouse.exec(`DROP TABLE IF EXISTS ${stage}`);
+  }
+}
+
+export async function runModel(warehouse: Warehouse, project: Project, model: Model): Promise<ModelRunResult> {
+  const started = performance.now();
+  let merged: number | undefined;
+  switch (model.materialized) {
+    case 'ddl':
+      await warehouse.exec(renderModel(model, project, warehouse.dialect));
+      return { name: model.name, relation: model.relation, materialized: 'ddl', rows: null, ms: performance.now() - started };
+    case 'table':
+      await warehouse.exec(`CREATE OR REPLACE TABLE ${model.relation} AS\n${renderModel(model, project, warehouse.dialect)}`);
+      break;
+    case 'incremental':
+      if (await tableExists(warehouse, model.relation)) {
+        merged = await mergeIncremental(warehouse, model, renderModel(model, project, warehouse.dialect, { incremental: true }));
+      } else {
+        await warehouse.exec(`CREATE TABLE ${model.relation} AS\n${renderModel(model, project, warehouse.dialect)}`);
+        merged = await count(warehouse, model.relation);
+      }
+      break;
+  }
+  const rows = await count(warehouse, model.relation);
+  return { name: model.name, relation: model.relation, materialized: model.materialized, rows, merged, ms: performance.now() - started };
+}
+
+export async function ensureSchemas(warehouse: Warehouse): Promise<void> {
+  for (const layer of LAYERS) await warehouse.exec(`CREATE SCHEMA IF NOT EXISTS ${schemaOf(layer)}`);
+}
+
+/** Builds the models in dependency order, optionally only those of some layers. */
+export async function runModels(options: {
+  warehouse: Warehouse;
+  project: Project;
+  logger: Logger;
+  layers?: readonly Model['layer'][];
+  onProgress?: ModelProgress;
+}): Promise<ModelRunResult[]> {
+  const logger = options.logger.child({ module: 'models' });
+  await ensureSchemas(options.warehouse);
+  const models = options.project.order.filter((m) => !options.layers || options.layers.includes(m.layer));
+  const results: ModelRunResult[] = [];
+  for (const model of models) {
+    try {
+      results.push(await runModel(options.warehouse, options.project, model));
+    } catch (error) {
+      throw new Error(`model ${model.name} (${model.file}) failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const r = results.at(-1)!;
+    logger.debug({ model: r.name, rows: r.rows, merged: r.merged, ms: Math.round(r.ms) }, 'model built');
+    options.onProgress?.({ done: results.length, total: models.length, model: model.name });
+  }
+  return results;
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { FrameCandidateSchema, type FrameCandidate } from '../../media/frame-candidate.ts';
+import { MarsError } from '../../platform/errors.ts';
+import type { Row, Warehouse } from '../warehouse.ts';
+
+export interface FrameSelection {
+  rover: string;
+  camera: string;
+  solStart: number;
+  solEnd: number;
+}
+
+/** A selection that can never give frames as asked: the reason is for the person who asked. */
+export class SelectionError extends MarsError {
+  constructor(message: string, code: 'UNKNOWN_CAMERA' | 'EMPTY_SELECTION') {
+    super(message, code, false);
+  }
+}
+
+const PhotoRowSchema = z.object({
+  image_id: z.coerce.string(),
+  rover_name: z.string(),
+  camera_name: z.string(),
+  sol: z.coerce.number().int(),
+  img_src: z.string(),
+  taken_at: z.coerce.string().nullish(),
+  sclk: z.coerce.number().nullish(),
+  width: z.coerce.number().int().nullish(),
+  height: z.coerce.number().int().nullish(),
+  sample_type: z.string().nullish(),
+});
+
+function lowerKeys(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/**
+ * The full-size frames of one rover's camera over a sol range, from MARS_SILVER.FACT_PHOTOS, in
+ * playback order: by time taken, then spacecraft clock, then image id (numeric ids compare by
+ * length first, so 99 comes before 100). Throws a SelectionError naming the rover's cameras
+ * when the camera is unknown, or the cameras that do have frames when the range has none.
+ */
+export async function selectFrames(warehouse: Warehouse, selection: FrameSelection): Promise<FrameCandidate[]> {
+  const rover = selection.rover.toLowerCase();
+  const camera = selection.camera.toUpperCase();
+  const rows = await warehouse.query(
+    `SELECT image_id, rover_name, camera_name, sol, img_src, CAST(taken_at AS VARCHAR) AS taken_at, sclk, width, height, sample_type
+       FROM MARS_SILVER.FACT_PHOTOS
+      WHERE rover_name = ? AND UPPER(camera_name) = ? AND sol BETWEEN ? AND ?
+        AND is_full
+      ORDER BY taken_at NULLS LAST, sclk NULLS LAST, LENGTH(CAST(image_id AS VARCHAR)), CAST(image_id AS VARCHAR)`,
+    [rover, camera, selection.solStart, selection.solEnd],
+  );
+  if (rows.length > 0) {
+    const seen = new Set<string>();
+    const frames: FrameCandidate[] = [];
+    for (const raw of rows) {
+      const row = PhotoRowSchema.parse(lowerKeys(raw));
+      if (seen.has(row.image_id)) continue;
+      seen.add(row.image_id);
+      frames.push(
+        FrameCandidateSchema.parse({
+          imageId: row.image_id,
+          rover: row.rover_name,
+          camera: row.camera_name.toUpperCase(),
+          sol: row.sol,
+          imgSrc: row.img_src,
+          takenAt: row.taken_at ?? null,
+          sclk: row.sclk ?? null,
+          width: row.width && row.width > 0 ? row.width : null,
+          height: row.height && row.height > 0 ? row.height : null,
+          sampleType: row.sample_type ?? null,
+        }),
+      );
+    }
+    return frames;
+  }
+
+  const range = selection.solStart === selection.solEnd ? `sol ${selection.solStart}` : `sols ${selection.solStart}-${selection.solEnd}`;
+  const known = await cameraNames(warehouse, `rover_name = ?`, [rover]);
+  if (known.length > 0 && !known.includes(camera)) {
+    throw new SelectionError(`unknown camera ${camera} for ${rover} (cameras in the warehouse: ${known.join(', ')})`, 'UNKNOWN_CAMERA');
+  }
+  const inRange = await cameraNames(warehouse, `rover_name = ? AND sol BETWEEN ? AND ?`, [rover, selection.solStart, selection.solEnd]);
+  throw new SelectionError(
+    `no full-size ${camera} frames from ${rover} in ${range}` +
+      (inRange.length > 0 ? `; cameras with photos there: ${inRange.join(', ')}` : '; the warehouse has no photos of those sols'),
+    'EMPTY_SELECTION',
+  );
+}
+
+async function cameraNames(warehouse: Warehouse, where: string, params: unknown[]): Promise<string[]> {
+  const rows = await warehouse.query(`SELECT DISTINCT UPPER(camera_name) AS camera_name FROM MARS_SILVER.FACT_PHOTOS WHERE ${where} ORDER BY 1`, params);
+  return rows.map((row) => String(lowerKeys(row).camera_name));
+}

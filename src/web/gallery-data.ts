@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import type { Row, Warehouse } from '../warehouse/warehouse.ts';
+import type { Suggestion } from './pages/list-page.ts';
+import type { TraverseSegment } from './pages/traverse-map.ts';
+
+/** Everything the gallery reads, behind one face so pages can be tested on plain data. */
+export interface GalleryData {
+  listRuns(): Promise<RunRow[]>;
+  getRun(requestId: string): Promise<RunRow | null>;
+  getRunFrames(requestId: string): Promise<FrameRow[]>;
+  /** The rover's drive over the sols, with a few sols of context either side. */
+  traverse(rover: string, solStart: number, solEnd: number): Promise<TraverseSegment[]>;
+  /** Camera-and-sol ranges the warehouse has full-size frames for, most frames first. */
+  suggestions(): Promise<Suggestion[]>;
+}
+
+/*
+ * What the gallery reads from the warehouse: render runs and their frame decisions
+ * (MARS_LINEAGE) and the rover's path (MARS_SILVER.FACT_PATH). Rows are checked with zod, and
+ * column names are lower-cased first because Snowflake upper-cases unquoted names.
+ */
+
+const text = z.string();
+const int = z.coerce.number().int();
+const num = z.coerce.number();
+const optionalText = text.nullish().transform((v) => v ?? null);
+const optionalNum = num.nullish().transform((v) => v ?? null);
+const bool = z.union([z.boolean(), z.number(), z.string()]).transform((v) => v === true || v === 1 || v === 'true' || v === '1');
+const jsonObject = z
+  .unknown()
+  .transform((v): Record<string, unknown> => {
+    const value = typeof v === 'string' ? safeJson(v) : v;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  });
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return null;
+  }
+}
+
+export const RunRowSchema = z.object({
+  request_id: text,
+  rover_name: text,
+  camera_name: text,
+  sol_start: int,
+  sol_end: int,
+  status: text,
+  error: optionalText,
+  started_at: optionalText,
+  finished_at: optionalText,
+  frames_total: optionalNum,
+  frames_accepted: optionalNum,
+  video_key: optionalText,
+  poster_key: optionalText,
+  contact_key: optionalText,
+  manifest_key: optionalText,
+  duration_seconds: optionalNum,
+  parameters: jsonObject,
+});
+export type RunRow = z.infer<typeof RunRowSchema>;
+
+export const FrameRowSchema = z.object({
+  candidate_index: int,
+  image_id: text,
+  frame_index: optionalNum,
+  accepted: bool,
+  reason: optionalText,
+  detail: optionalText,
+  metrics: jsonObject,
+  source_url: optionalText,
+  object_key: optionalText,
+});
+export type FrameRow = z.infer<typeof FrameRowSchema>;
+
+function lowerKeys(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+const runColumns = `request_id, rover_name, camera_name, sol_start, sol_end, status, error,
+  CAST(started_at AS VARCHAR) AS started_at, CAST(finished_at AS VARCHAR) AS finished_at,
+  frames_total, frames_accepted, video_key, poster_key, contact_key, manifest_key, duration_seconds,
+  CAST(parameters AS VARCHAR) AS parameters`;
+
+const SuggestionRowSchema = z.object({ rover_name: text, camera_name: text, sol: int, full_frames: int });
+const PathRowSchema = z.object({ sol: optionalNum, geometry: z.unknown() });
+const GeometrySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('LineString'), coordinates: z.array(z.array(z.number()).min(2)) }),
+  z.object({ type: z.literal('MultiLineString'), coordinates: z.array(z.array(z.array(z.number()).min(2))) }),
+]);
+
+/** Sols of drive shown before and after a run's own, so the map shows where the rover came from. */
+const CONTEXT_SOLS = { before: 10, after: 5 };
+
+/** The gallery's reads from the warehouse (DuckDB or Snowflake). */
+export class WarehouseGalleryData implements GalleryData {
+  constructor(private readonly warehouse: Warehouse) {}
+
+  async listRuns(): Promise<RunRow[]> {
+    const rows = await this.warehouse.query(
+      `SELECT ${runColumns} FROM MARS_LINEAGE.RENDER_RUNS ORDER BY started_at DESC, request_id LIMIT 200`,
+    );
+    return rows.map((row) => RunRowSchema.parse(lowerKeys(row)));
+  }
+
+  async getRun(requestId: string): Promise<RunRow | null> {
+    const rows = await this.warehouse.query(`SELECT ${runColumns} FROM MARS_LINEAGE.RENDER_RUNS WHERE request_id = ?`, [requestId]);
+    return rows[0] ? RunRowSchema.parse(lowerKeys(rows[0])) : null;
+  }
+
+  async getRunFrames(requestId: string): Promise<FrameRow[]> {
+    const rows = await this.warehouse.query(
+      `SELECT candidate_index, image_id, frame_index, accepted, reason, detail, metrics, source_url, object_key
+         FROM MARS_LINEAGE.RENDER_FRAMES WHERE request_id = ? ORDER BY candidate_index`,
+      [requestId],
+    );
+    return rows.map((row) => FrameRowSchema.parse(lowerKeys(row)));
+  }
+
+  async traverse(rover: string, solStart: number, solEnd: number): Promise<TraverseSegment[]> {
+    const rows = await this.warehouse.query(
+      `SELECT sol, CAST(geometry AS VARCHAR) AS geometry FROM MARS_SILVER.FACT_PATH
+        WHERE rover_name = ? AND sol BETWEEN ? AND ? ORDER BY segment_index`,
+      [rover, Math.max(0, solStart - CONTEXT_SOLS.before), solEnd + CONTEXT_SOLS.after],
+    );
+    const segments: TraverseSegment[] = [];
+    for (const raw of rows) {
+      const row = PathRowSchema.parse(lowerKeys(raw));
+      const geometry = GeometrySchema.safeParse(typeof row.geometry === 'string' ? safeJson(row.geometry) : row.geometry);
+      if (!geometry.success) continue;
+      const lines = geometry.data.type === 'LineString' ? [geometry.data.coordinates] : geometry.data.coordinates;
+      for (const line of lines) segments.push({ sol: row.sol, points: line.map((p) => [p[0]!, p[1]!] as [number, number]) });
+    }
+    return segments;
+  }
+
+  async suggestions(): Promise<Suggestion[]> {
+    const rows = await this.warehouse.query(
+      `SELECT rover_name, camera_name, sol, full_frames FROM MARS_GOLD.TIMELAPSE_CANDIDATES
+        WHERE full_frames >= 2 ORDER BY full_frames DESC, sol DESC, rover_name, camera_name LIMIT 12`,
+    );
+    return rows.map((raw) => {
+      const row = SuggestionRowSchema.parse(lowerKeys(raw));
+      return { rover: row.rover_name, camera: row.camera_name, solStart: row.sol, solEnd: row.sol, frames: row.full_frames };
+    });
+  }
+}

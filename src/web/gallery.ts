@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { RouteHandler } from '../http/http-server.ts';
+import { errorMessage } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { ObjectStore } from '../platform/object-store/object-store.ts';
+import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../workers/timelapse/schemas.ts';
+import type { EventLog } from './event-log.ts';
+import type { GalleryData } from './gallery-data.ts';
+import { serveMedia } from './media-route.ts';
+import { listPage } from './pages/list-page.ts';
+import { runPage } from './pages/run-page.ts';
+
+export interface GalleryDeps {
+  data: GalleryData;
+  store: ObjectStore;
+  events: EventLog;
+  /** Publishes a command to `timelapse-commands`, exactly as any other producer would. */
+  publishCommand: (command: TimelapseCommand) => Promise<void>;
+  logger: Logger;
+}
+
+
+const MAX_BODY_BYTES = 16 * 1024;
+const SSE_HEARTBEAT_MS = 15_000;
+
+/**
+ * The gallery: the list of timelapses with a request form, a page per run, the media route
+ * (only `timelapses/` and `images/` objects, with byte ranges) and a small JSON API that
+ * publishes commands and streams a request's events.
+ */
+export function createGallery(deps: GalleryDeps): RouteHandler {
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gallery.invalid');
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    try {
+      if ((method === 'GET' || method === 'HEAD') && path.startsWith('/media/')) {
+        await serveMedia(req, res, path.slice('/media/'.length), deps);
+        return true;
+      }
+      if (method === 'GET' && path === '/') {
+        const [runs, suggestions] = await Promise.all([deps.data.listRuns(), deps.data.suggestions()]);
+        const known = new Set(runs.map((r) => r.request_id));
+        const pending = deps.events.pending().filter((e) => !known.has(e.requestId));
+        sendHtml(res, 200, listPage({ runs, pending, suggestions }));
+        return true;
+      }
+      const runMatch = /^\/runs\/([^/]+)$/.exec(path);
+      if (method === 'GET' && runMatch) {
+        const requestId = decodeURIComponent(runMatch[1]!);
+        const run = await deps.data.getRun(requestId);
+        if (!run) {
+          sendText(res, 404, `No run with request id ${requestId}.`);
+          return true;
+        }
+        const [frames, traverse] = await Promise.all([
+          deps.data.getRunFrames(requestId),
+          deps.data.traverse(run.rover_name, run.sol_start, run.sol_end),
+        ]);
+        sendHtml(res, 200, runPage({ run, frames, traverse }));
+        return true;
+      }
+      if (path === '/api/timelapses' && method === 'POST') {
+        await acceptCommand(req, res, deps);
+        return true;
+      }
+      const apiMatch = /^\/api\/timelapses\/([^/]+)(\/events)?$/.exec(path);
+      if (apiMatch && method === 'GET') {
+        const requestId = decodeURIComponent(apiMatch[1]!);
+        if (apiMatch[2]) streamEvents(req, res, requestId, deps.events);
+        else await sendStatus(res, requestId, deps);
+        return true;
+      }
+      return false;
+    } catch (error) {
+      deps.logger.error({ err: error, path }, 'gallery request failed');
+      if (!res.headersSent) sendText(res, 500, 'The gallery could not answer this request; see the server log.');
+      else res.destroy();
+      return true;
+    }
+  };
+}
+
+async function acceptCommand(req: IncomingMessage, res: ServerResponse, deps: GalleryDeps): Promise<void> {
+  // Requiring JSON keeps plain cross-site form posts out (they cannot send this content type).
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    return sendJson(res, 415, { error: 'send the command as application/json' });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
+  } catch (error) {
+    return sendJson(res, 400, { error: `the body is not JSON: ${errorMessage(error)}` });
+  }
+  const withId = { requestId: `web-${randomBytes(6).toString('hex')}`, requestedBy: 'gallery', ...(body as object) };
+  const parsed = TimelapseCommandSchema.safeParse(withId);
+  if (!parsed.success) {
+    return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
+  }
+  await deps.publishCommand(parsed.data);
+  deps.logger.info({ requestId: parsed.data.requestId }, 'timelapse command published from the gallery');
+  sendJson(res, 202, { requestId: parsed.data.requestId, events: `/api/timelapses/${encodeURIComponent(parsed.data.requestId)}/events` });
+}
+
+async function sendStatus(res: ServerResponse, requestId: string, deps: GalleryDeps): Promise<void> {
+  const latest = deps.events.latest(requestId);
+  const run = await deps.data.getRun(requestId);
+  if (!latest && !run) return sendJson(res, 404, { error: `no request ${requestId} seen` });
+  sendJson(res, 200, { requestId, latest: latest ?? null, run: run ?? null });
+}
+
+/** Server-Sent Events: what is known so far, then every new event until a final one. */
+function streamEvents(req: IncomingMessage, res: ServerResponse, requestId: string, events: EventLog): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  let closed = false;
+  const send = (event: TimelapseEvent) => {
+    if (closed) return;
+    res.write(`data: ${JSON.stringify(event)}\n\n`);
+    if (event.status === 'completed' || event.status === 'failed') finish();
+  };
+  const unsubscribe = events.subscribe(requestId, send);
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+    res.end();
+  };
+  req.on('close', finish);
+  res.write('retry: 2000\n\n');
+  for (const event of events.history(requestId)) send(event);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error(`body larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const securityHeaders = {
+  'X-Content-Type-Options': 'nosniff',
+  // Everything is inline and same-origin: nothing may load from anywhere else.
+  'Content-Security-Policy':
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+};
+
+function sendHtml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { ...securityHeaders, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' }).end(body);
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { readBody, sendJson, type HttpServer } from '../../http/http-server.ts';
+import { errorMessage } from '../../platform/errors.ts';
+import { serialize } from '../../warehouse/serialize.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
+
+const QueryBodySchema = z.object({ sql: z.string().min(1).max(100_000), params: z.array(z.unknown()).max(1000).optional() });
+
+/** Statements that only read: the API is for looking, not for changing the warehouse behind the service's back. */
+const READ_ONLY = /^\s*(\(\s*)*(select|with|from|describe|show|summarize|explain|values|table)\b/i;
+
+export interface QueryRoutesDeps {
+  warehouse: Warehouse;
+  /** Runs a model build now (coalesced with any other) and returns its summary. */
+  build?: () => Promise<unknown>;
+}
+
+/**
+ * The warehouse as other `mars` commands reach it while `mars serve` holds the embedded DuckDB
+ * file (a second process cannot open it): `POST /api/query` with `{"sql": "...", "params": []}`
+ * answers `{"rows": [...]}`, and `POST /api/warehouse/build` runs a build.
+ */
+export function mountQueryRoutes(http: HttpServer, deps: QueryRoutesDeps): void {
+  http.route('POST', '/api/query', async (req, res) => {
+    let body: z.infer<typeof QueryBodySchema>;
+    try {
+      body = QueryBodySchema.parse(JSON.parse(await readBody(req, 256 * 1024)));
+    } catch (error) {
+      sendJson(res, 400, { error: `expected a JSON body {"sql": "...", "params": [...]}: ${errorMessage(error)}` });
+      return;
+    }
+    if (!READ_ONLY.test(body.sql)) {
+      sendJson(res, 403, { error: 'only read-only statements (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) go through the service' });
+      return;
+    }
+    try {
+      // Queued behind loads and builds on the same connection, so a query never lands inside their transaction.
+      const rows = await serialize(deps.warehouse, () => deps.warehouse.query(body.sql, body.params ?? []));
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ rows }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+    } catch (error) {
+      sendJson(res, 400, { error: errorMessage(error) });
+    }
+  });
+  const build = deps.build;
+  if (build) {
+    http.route('POST', '/api/warehouse/build', async (_req, res) => {
+      sendJson(res, 200, { summary: await build() });
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import { HttpServer, sendJson } from '../http/http-server.ts';
+import type { Config } from '../platform/config.ts';
+import { errorMessage } from '../platform/errors.ts';
+import { provisionTopics } from '../platform/kafka/provision.ts';
+import { ALL_TOPICS } from '../platform/kafka/topics.ts';
+import { closeAll, once, type Service } from '../platform/lifecycle.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Runtime } from '../platform/runtime.ts';
+import { ServiceMetrics } from './metrics.ts';
+import type { RoleContext, RoleDefinition } from './role.ts';
+import { ROLES } from './roles.ts';
+
+export interface MarsServiceOptions {
+  config: Config;
+  logger: Logger;
+  /** Shared dependencies; the caller closes it after the service. */
+  runtime: Runtime;
+  /** Role names to run. Default: every role. */
+  roles?: string[];
+  /** The roles known. Default: ROLES. */
+  definitions?: readonly RoleDefinition[];
+  /** Default: config.port. */
+  port?: number;
+}
+
+/** Picks roles by name, in the registry's order; an unknown name is an error that lists the known ones. */
+export function selectRoles(definitions: readonly RoleDefinition[], names?: string[]): RoleDefinition[] {
+  if (!names || names.length === 0) return [...definitions];
+  const known = new Set(definitions.map((d) => d.name));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`Expected roles among ${[...known].join(', ')} but received ${unknown.join(', ')}`);
+  }
+  return definitions.filter((d) => names.includes(d.name));
+}
+
+/**
+ * `mars serve`: the HTTP server first (so /healthz answers while the rest starts), then Kafka,
+ * topic provisioning and each role's parts in order; /readyz turns 200 once all have started.
+ * Closing reports not-ready, stops the roles in reverse (consumers finish the message in hand
+ * or leave it uncommitted, workers finish or hand back their jobs), then the HTTP server.
+ */
+export class MarsService implements Service {
+  readonly name = 'mars-service';
+  readonly metrics = new ServiceMetrics();
+  readonly http: HttpServer;
+  private readonly started: Service[] = [];
+  private readonly roles: RoleDefinition[];
+  private ready = false;
+
+  constructor(private readonly options: MarsServiceOptions) {
+    this.roles = selectRoles(options.definitions ?? ROLES, options.roles);
+    this.http = new HttpServer({ port: options.port ?? options.config.port, host: options.config.httpHost, logger: options.logger });
+    this.http
+      .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
+      .route('GET', '/readyz', (_req, res) => sendJson(res, this.ready ? 200 : 503, { ready: this.ready, roles: this.roles.map((r) => r.name) }))
+      .route('GET', '/metrics', async (_req, res) => {
+        const text = await this.metrics.text();
+        res.writeHead(200, { 'content-type': this.metrics.contentType });
+        res.end(text);
+      })
+      .route('GET', '/api/status', (_req, res) => sendJson(res, 200, this.describe()));
+  }
+
+  async start(): Promise<void> {
+    const { config, logger, runtime } = this.options;
+    await this.http.start();
+    this.started.push(this.http);
+    const kafka = await runtime.kafka();
+    const producer = await runtime.producer();
+    await provisionTopics(kafka, {
+      topics: ALL_TOPICS,
+      partitions: config.kafka.partitions,
+      replicationFactor: config.kafka.replicationFactor,
+      logger,
+    });
+    const ctx: RoleContext = {
+      config,
+      logger,
+      runtime,
+      kafka,
+      producer,
+      metrics: this.metrics,
+      http: this.http,
+      groupId: (name) => `${config.kafka.groupPrefix}-${name}`,
+    };
+    for (const role of this.roles) {
+      const services = await role.create(ctx);
+      for (const service of services) {
+        await service.start();
+        this.started.push(service);
+      }
+      logger.info({ role: role.name, parts: services.map((s) => s.name) }, 'role started');
+    }
+    this.ready = true;
+    logger.info({ roles: this.roles.map((r) => r.name), url: this.http.url, brokers: runtime.kafkaBrokers }, 'mars serve ready');
+  }
+
+  close = once(async () => {
+    this.ready = false;
+    const steps = [...this.started].reverse().map((service) => async () => {
+      try {
+        await service.close();
+      } catch (error) {
+        this.options.logger.error({ part: service.name, error: errorMessage(error) }, 'part failed to close');
+        throw error;
+      }
+    });
+    await closeAll(steps);
+  });
+
+  describe(): Record<string, unknown> {
+    return {
+      ready: this.ready,
+      roles: this.roles.map((r) => r.name),
+      parts: Object.fromEntries(this.started.map((s) => [s.name, s.describe()])),
+    };
+  }
+}

@@ -1,0 +1,156 @@
+import type { Queue } from 'bullmq';
+import type { FrameCandidate } from '../../media/frame-candidate.ts';
+import { batchSols, ingestedSols } from '../../ingest/planner.ts';
+import type { Rover } from '../../ingest/raw-objects.ts';
+import type { IngestionCommand } from '../../platform/kafka/topics.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { ObjectStore } from '../../platform/object-store/object-store.ts';
+import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { RENDER_JOB_DEFAULTS, RenderJobSchema, type RenderJobInput } from './render-job.ts';
+import type { RequestLedger } from './request-ledger.ts';
+import { timelapseEvent, type TimelapseCommand, type TimelapseEvent } from './schemas.ts';
+
+export interface CommandHandlerDeps {
+  warehouse: Warehouse;
+  store: ObjectStore;
+  ledger: RequestLedger;
+  /** The render queue; shared, not closed by the handler. */
+  queue: Queue<RenderJobInput>;
+  publishEvent: (event: TimelapseEvent) => Promise<void>;
+  /** Publishes to `ingestion-scheduling`. */
+  scheduleIngestion: (command: IngestionCommand) => Promise<void>;
+  /** A presigned (or otherwise watchable) URL for a published video key. */
+  videoUrl: (key: string) => Promise<string>;
+  logger: Logger;
+  /** How long a render waits for scheduled metadata to land. Default 10 minutes. */
+  metadataTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * Handles one `timelapse-commands` message (the consumer has validated it). Idempotent by
+ * request id: a repeat answers with what is known (the completed result with a fresh URL, the
+ * failure, or "accepted") and renders nothing. A new request is answered `accepted`, its frames
+ * are resolved from the warehouse (unknown camera or empty range: `failed` with the reason),
+ * and one render job is enqueued. Sols never ingested are scheduled for ingestion, and the job
+ * carries the wait for them.
+ */
+export class TimelapseCommandHandler {
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CommandHandlerDeps) {
+    this.logger = deps.logger.child({ module: 'timelapse-command-handler' });
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  readonly handle = async (command: TimelapseCommand): Promise<void> => {
+    const { requestId } = command;
+    const record = await this.deps.ledger.get(requestId);
+    if (record && record.state !== 'resolving') {
+      this.logger.info({ requestId, state: record.state }, 'repeated request: answering with what is known');
+      await this.answerRepeat(requestId, record);
+      return;
+    }
+    // `resolving` left behind means an earlier delivery died before enqueuing: carry on from here.
+    if (!record && !(await this.deps.ledger.claim(requestId, this.now()))) {
+      const current = await this.deps.ledger.get(requestId);
+      if (current) await this.answerRepeat(requestId, current);
+      return;
+    }
+
+    const missingSols = await this.missingSols(command.rover, command.solStart, command.solEnd);
+    let frames: FrameCandidate[] | null = null;
+    if (missingSols.length === 0) {
+      try {
+        frames = await selectFrames(this.deps.warehouse, command);
+      } catch (error) {
+        if (error instanceof SelectionError) {
+          await this.fail(requestId, error.message);
+          return;
+        }
+        throw error;
+      }
+      await this.publish({ requestId, status: 'accepted', frames: frames.length });
+    } else {
+      await this.publish({ requestId, status: 'accepted' });
+      for (const batch of batchSols(missingSols, 10)) {
+        await this.deps.scheduleIngestion({
+          source: 'photos',
+          rover: command.rover,
+          solStart: batch.solStart,
+          solEnd: batch.solEnd,
+          requestId: `${requestId}:photos:${batch.solStart}-${batch.solEnd}`,
+        });
+      }
+      this.logger.info({ requestId, missingSols }, 'metadata missing: ingestion scheduled');
+      await this.publish({ requestId, status: 'progress', stage: 'ingest', fraction: 0, message: `waiting for sols ${describeSols(missingSols)} to be ingested` });
+    }
+
+    const job = RenderJobSchema.parse({
+      command,
+      frames,
+      missingSols,
+      metadataDeadline: new Date(this.now().getTime() + (this.deps.metadataTimeoutMs ?? 600_000)).toISOString(),
+    });
+    // jobId = request id: a second enqueue of a job still in Redis is a no-op.
+    await this.deps.queue.add('render', job, { ...RENDER_JOB_DEFAULTS, jobId: requestId });
+    await this.deps.ledger.set(requestId, { state: 'queued', frames: frames?.length ?? null }, this.now());
+    if (frames) await this.publish({ requestId, status: 'progress', stage: 'queued', fraction: 0 });
+  };
+
+  /** Sols of the range with no raw photo or feed object: never ingested. */
+  private async missingSols(rover: Rover, solStart: number, solEnd: number): Promise<number[]> {
+    const [photos, feed] = await Promise.all([
+      ingestedSols(this.deps.store, rover, 'photos'),
+      ingestedSols(this.deps.store, rover, 'feed'),
+    ]);
+    const missing: number[] = [];
+    for (let sol = solStart; sol <= solEnd; sol++) if (!photos.has(sol) && !feed.has(sol)) missing.push(sol);
+    return missing;
+  }
+
+  private async answerRepeat(requestId: string, record: NonNullable<Awaited<ReturnType<RequestLedger['get']>>>): Promise<void> {
+    switch (record.state) {
+      case 'completed':
+        await this.publish({
+          requestId,
+          status: 'completed',
+          keys: record.keys,
+          url: await this.deps.videoUrl(record.keys.video),
+          framesAccepted: record.framesAccepted,
+          framesRejected: record.framesRejected,
+          durationSeconds: record.durationSeconds,
+          repeat: true,
+        });
+        return;
+      case 'failed':
+        await this.publish({ requestId, status: 'failed', reason: record.reason, repeat: true });
+        return;
+      case 'queued':
+        await this.publish({ requestId, status: 'accepted', repeat: true, ...(record.frames !== null ? { frames: record.frames } : {}) });
+        return;
+      case 'resolving':
+        await this.publish({ requestId, status: 'accepted', repeat: true });
+        return;
+    }
+  }
+
+  private async fail(requestId: string, reason: string): Promise<void> {
+    this.logger.info({ requestId, reason }, 'timelapse request failed');
+    await this.deps.ledger.set(requestId, { state: 'failed', reason }, this.now());
+    await this.publish({ requestId, status: 'failed', reason });
+  }
+
+  private publish(event: Parameters<typeof timelapseEvent>[0]): Promise<void> {
+    return this.deps.publishEvent(timelapseEvent(event, this.now));
+  }
+}
+
+/** 3, 4, 5, 9 -> "3-5, 9" */
+export function describeSols(sols: number[]): string {
+  return batchSols(sols, Number.MAX_SAFE_INTEGER)
+    .map((b) => (b.solStart === b.solEnd ? String(b.solStart) : `${b.solStart}-${b.solEnd}`))
+    .join(', ');
+}

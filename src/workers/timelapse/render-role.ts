@@ -1,0 +1,32 @@
+import { renderTimelapse } from '../../media/render-timelapse.ts';
+import type { RoleDefinition } from '../role.ts';
+import { ensureLineageSchema } from '../../warehouse/lineage/lineage-store.ts';
+import { RenderWorker } from './render-worker.ts';
+import { RequestLedger } from './request-ledger.ts';
+import { eventPublisher, presignedVideoUrl } from './roles.ts';
+
+/** BullMQ render jobs → the media pipeline → `timelapse-events`. */
+export const timelapseRenderRole: RoleDefinition = {
+  name: 'timelapse-render',
+  description: 'render timelapse jobs (BullMQ): frames → MP4, poster, contact sheet, manifest and lineage; progress on timelapse-events',
+  async create(ctx) {
+    const store = await ctx.runtime.objectStore();
+    const warehouse = await ctx.runtime.warehouse();
+    await ensureLineageSchema(warehouse);
+    const redis = ctx.runtime.redis();
+    return [
+      new RenderWorker({
+        connection: redis,
+        prefix: ctx.config.queues.prefix,
+        render: renderTimelapse,
+        store,
+        warehouse,
+        config: ctx.config,
+        ledger: new RequestLedger(redis, { prefix: ctx.config.queues.prefix }),
+        publishEvent: eventPublisher(ctx.producer),
+        videoUrl: presignedVideoUrl(store),
+        logger: ctx.logger,
+      }),
+    ];
+  },
+};

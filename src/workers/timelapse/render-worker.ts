@@ -1,0 +1,235 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { FrameCandidate } from '../../media/frame-candidate.ts';
+import type { RenderStage, renderTimelapse } from '../../media/render-timelapse.ts';
+import { RenderOptionsSchema, type RenderOptions } from '../../media/render-options.ts';
+import { ingestedSols } from '../../ingest/planner.ts';
+import type { Config } from '../../platform/config.ts';
+import { errorMessage } from '../../platform/errors.ts';
+import { once, type Service } from '../../platform/lifecycle.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { ObjectStore } from '../../platform/object-store/object-store.ts';
+import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { describeSols } from './command-handler.ts';
+import { RENDER_QUEUE, RenderJobSchema, type RenderJob, type RenderJobInput } from './render-job.ts';
+import type { RequestLedger } from './request-ledger.ts';
+import { timelapseEvent, type TimelapseCommand, type TimelapseEvent, type TimelapseStage } from './schemas.ts';
+
+/** The media pipeline's entry point (tests may pass a wrapper). */
+export type RenderFn = typeof renderTimelapse;
+
+export interface RenderWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  render: RenderFn;
+  store: ObjectStore;
+  warehouse: Warehouse;
+  config: Config;
+  ledger: RequestLedger;
+  publishEvent: (event: TimelapseEvent) => Promise<void>;
+  videoUrl: (key: string) => Promise<string>;
+  logger: Logger;
+  /** Renders at once in this process. Default 1: a render already keeps both cores busy. */
+  concurrency?: number;
+  /** How long a job's lock lasts without renewal: a killed worker's job is taken over after this. Default 30 s. */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for. Default 15 s. */
+  stalledIntervalMs?: number;
+  /** How often a job waiting for metadata looks again. Default 2 s. */
+  metadataPollMs?: number;
+}
+
+/** Where each media stage sits in the request's overall progress. */
+const STAGE_SPAN: Record<RenderStage, [number, number]> = {
+  download: [0.0, 0.35],
+  analyse: [0.35, 0.55],
+  normalise: [0.55, 0.65],
+  encode: [0.65, 0.95],
+  publish: [0.95, 1.0],
+};
+
+/**
+ * The BullMQ worker that renders timelapses. It waits for scheduled metadata when the job
+ * carries no frames, drives the media pipeline, turns its progress into job progress and
+ * `progress` events (at most one per stage per 5 %), and ends the request with `completed`
+ * (object keys, a URL to watch) or, once no attempt is left or the failure cannot pass,
+ * `failed` with the reason. A worker killed mid-job loses its lock; another takes the job
+ * over, and the media pipeline's idempotency makes the rerun publish once.
+ */
+export class RenderWorker implements Service {
+  readonly name = 'timelapse-render-worker';
+  private readonly logger: Logger;
+  private worker?: Worker<RenderJobInput>;
+  private counts = { completed: 0, failed: 0 };
+
+  constructor(private readonly options: RenderWorkerOptions) {
+    this.logger = options.logger.child({ module: 'timelapse-render-worker' });
+  }
+
+  async start(): Promise<void> {
+    this.worker = new Worker<RenderJobInput>(RENDER_QUEUE, (job) => this.process(job), {
+      connection: this.options.connection,
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency ?? 1,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
+      stalledInterval: this.options.stalledIntervalMs ?? 15_000,
+      maxStalledCount: 2,
+    });
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'render worker error'));
+    await this.worker.waitUntilReady();
+  }
+
+  private async process(job: Job<RenderJobInput>): Promise<void> {
+    const data = RenderJobSchema.parse(job.data);
+    const { command } = data;
+    const requestId = command.requestId;
+    const log = this.logger.child({ requestId, attempt: job.attemptsMade + 1 });
+    try {
+      const frames = data.frames ?? (await this.waitForMetadata(job, data));
+      const options = renderOptionsOf(command);
+      log.info({ frames: frames.length }, 'render started');
+      const progress = new ProgressReporter(job, (stage, fraction) => this.publish({ requestId, status: 'progress', stage, fraction }));
+      const result = await this.options.render(
+        { requestId, rover: command.rover, camera: command.camera, solStart: command.solStart, solEnd: command.solEnd, frames, options },
+        {
+          store: this.options.store,
+          warehouse: this.options.warehouse,
+          config: this.options.config,
+          logger: log,
+          onProgress: (p) => progress.report(p.stage, p.fraction),
+        },
+      );
+      await progress.flush();
+      await this.options.ledger.set(requestId, {
+        state: 'completed',
+        keys: result.keys,
+        framesAccepted: result.framesAccepted,
+        framesRejected: result.framesRejected,
+        durationSeconds: result.durationSeconds,
+      });
+      await this.publish({
+        requestId,
+        status: 'completed',
+        keys: result.keys,
+        url: await this.options.videoUrl(result.keys.video),
+        framesAccepted: result.framesAccepted,
+        framesRejected: result.framesRejected,
+        durationSeconds: result.durationSeconds,
+      });
+      this.counts.completed++;
+      log.info({ video: result.keys.video, accepted: result.framesAccepted, rejected: result.framesRejected }, 'render completed');
+    } catch (error) {
+      // Errors that say they cannot pass (retriable: false) end the request now; others get the job's attempts.
+      const retriable = !(error instanceof UnrecoverableError) && (error as { retriable?: unknown }).retriable !== false;
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!retriable || lastAttempt) {
+        const reason = errorMessage(error);
+        await this.options.ledger.set(requestId, { state: 'failed', reason });
+        await this.publish({ requestId, status: 'failed', reason });
+        this.counts.failed++;
+        log.warn({ reason }, 'render failed');
+        throw error instanceof UnrecoverableError ? error : new UnrecoverableError(reason);
+      }
+      log.warn({ err: error }, 'render attempt failed; it will be retried');
+      throw error;
+    }
+  }
+
+  /** Polls until the scheduled sols have raw objects and the warehouse gives frames, or the deadline passes. */
+  private async waitForMetadata(job: Job<RenderJobInput>, data: RenderJob): Promise<FrameCandidate[]> {
+    const { command, missingSols } = data;
+    const deadline = Date.parse(data.metadataDeadline);
+    const pollMs = this.options.metadataPollMs ?? 2000;
+    let lastReason = `sols ${describeSols(missingSols)} of ${command.rover} were not ingested`;
+    for (;;) {
+      const covered = await this.ingested(command.rover);
+      const remaining = missingSols.filter((sol) => !covered.has(sol));
+      if (remaining.length === 0) {
+        try {
+          return await selectFrames(this.options.warehouse, command);
+        } catch (error) {
+          if (!(error instanceof SelectionError)) throw error;
+          // Raw objects are there but the warehouse may not have loaded and modelled them yet.
+          lastReason = error.message;
+        }
+      } else {
+        lastReason = `sols ${describeSols(remaining)} of ${command.rover} were not ingested`;
+      }
+      const fraction = (missingSols.length - remaining.length) / Math.max(1, missingSols.length);
+      await job.updateProgress({ stage: 'ingest', fraction });
+      if (Date.now() >= deadline) {
+        throw new UnrecoverableError(`metadata did not arrive in time: ${lastReason} by ${data.metadataDeadline}`);
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  private async ingested(rover: TimelapseCommand['rover']): Promise<Set<number>> {
+    const [photos, feed] = await Promise.all([
+      ingestedSols(this.options.store, rover, 'photos'),
+      ingestedSols(this.options.store, rover, 'feed'),
+    ]);
+    return new Set([...photos, ...feed]);
+  }
+
+  private publish(event: Parameters<typeof timelapseEvent>[0]): Promise<void> {
+    return this.options.publishEvent(timelapseEvent(event));
+  }
+
+  close = once(async () => {
+    await this.worker?.close();
+  });
+
+  describe(): Record<string, unknown> {
+    return { queue: RENDER_QUEUE, running: this.worker?.isRunning() ?? false, ...this.counts };
+  }
+}
+
+/** The media pipeline's options from a command: only what the command sets, defaults for the rest. */
+export function renderOptionsOf(command: TimelapseCommand): RenderOptions {
+  return RenderOptionsSchema.parse({
+    fps: command.fps,
+    width: command.width,
+    height: command.height,
+    fit: command.fit,
+    format: command.format,
+    levelBrightness: command.levelBrightness,
+    caption: command.caption,
+    quality: command.thresholds,
+  });
+}
+
+/**
+ * Turns the media pipeline's per-stage progress into the request's overall fraction, and
+ * sends it on (job progress and an event) when the stage changes or it moved by 5 %.
+ */
+class ProgressReporter {
+  private lastStage?: TimelapseStage;
+  private lastFraction = -1;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly job: Job,
+    private readonly send: (stage: TimelapseStage, fraction: number) => Promise<void>,
+  ) {}
+
+  report(stage: RenderStage, stageFraction: number): void {
+    const [from, to] = STAGE_SPAN[stage];
+    const fraction = Math.min(1, Math.max(0, from + (to - from) * Math.min(1, Math.max(0, stageFraction))));
+    if (stage === this.lastStage && fraction - this.lastFraction < 0.05) return;
+    this.lastStage = stage;
+    this.lastFraction = fraction;
+    const rounded = Math.round(fraction * 1000) / 1000;
+    // Sent in order, one at a time; a failed send must not fail the render.
+    this.chain = this.chain
+      .then(() => this.job.updateProgress({ stage, fraction: rounded }))
+      .then(() => this.send(stage, rounded))
+      .catch(() => undefined);
+  }
+
+  flush(): Promise<void> {
+    return this.chain;
+  }
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { RoverSchema } from '../../ingest/raw-objects.ts';
+import { QualityThresholdsSchema, RenderFormatSchema, RenderOptionsSchema } from '../../media/render-options.ts';
+
+/**
+ * The contract of the `timelapse-commands` and `timelapse-events` topics. Any producer may
+ * publish a command; the same schema checks it in the CLI, the gallery's form and the handler.
+ */
+
+/** Request ids become part of object keys, so they keep to key-safe characters. */
+export const RequestIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
+    message: 'expected a request id of 1-128 letters, digits, dots, underscores or hyphens, starting with a letter or digit',
+  });
+
+/** Camera names as NASA spells them (NAVCAM_LEFT, FHAZ, MCZ_RIGHT); lower case is accepted and upper-cased. */
+export const CameraSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9_]{2,40}$/, { message: 'expected a camera name such as NAVCAM_LEFT or FHAZ' });
+
+const sol = z.number().int().min(0).max(100_000);
+
+/** Quality thresholds a command may override; the rest keep the media pipeline's defaults. */
+export const ThresholdsSchema = QualityThresholdsSchema.partial().strict();
+
+/** The longest sol range one command may ask for: keeps a single render bounded. */
+export const MAX_SOL_SPAN = 200;
+
+export const TimelapseCommandSchema = z
+  .object({
+    requestId: RequestIdSchema,
+    rover: RoverSchema,
+    camera: CameraSchema,
+    solStart: sol,
+    solEnd: sol,
+    fps: z.number().int().min(1).max(60).optional(),
+    width: RenderOptionsSchema.shape.width,
+    height: RenderOptionsSchema.shape.height,
+    thresholds: ThresholdsSchema.optional(),
+    format: RenderFormatSchema.optional(),
+    fit: z.enum(['letterbox', 'crop']).optional(),
+    levelBrightness: z.boolean().optional(),
+    caption: z.boolean().optional(),
+    /** Who asked (the CLI, the gallery, `mars start`): shown in the gallery, never trusted. */
+    requestedBy: z.string().max(100).optional(),
+  })
+  .refine((c) => c.solEnd >= c.solStart, { message: 'solEnd must not be before solStart', path: ['solEnd'] })
+  .refine((c) => c.solEnd - c.solStart < MAX_SOL_SPAN, {
+    message: `a command covers at most ${MAX_SOL_SPAN} sols`,
+    path: ['solEnd'],
+  });
+export type TimelapseCommand = z.infer<typeof TimelapseCommandSchema>;
+export type TimelapseCommandInput = z.input<typeof TimelapseCommandSchema>;
+
+export const TIMELAPSE_STAGES = ['resolve', 'ingest', 'queued', 'download', 'analyse', 'normalise', 'encode', 'publish'] as const;
+export const StageSchema = z.enum(TIMELAPSE_STAGES);
+export type TimelapseStage = z.infer<typeof StageSchema>;
+
+export const OutputKeysSchema = z.object({
+  video: z.string().min(1),
+  poster: z.string().min(1),
+  contact: z.string().min(1),
+  manifest: z.string().min(1),
+});
+export type OutputKeys = z.infer<typeof OutputKeysSchema>;
+
+const base = { requestId: RequestIdSchema, at: z.iso.datetime() };
+
+export const AcceptedEventSchema = z.object({
+  ...base,
+  status: z.literal('accepted'),
+  /** Candidate frames found, when already known. */
+  frames: z.number().int().nonnegative().optional(),
+  /** True when this answers a repeat of a request already accepted. */
+  repeat: z.boolean().optional(),
+});
+
+export const ProgressEventSchema = z.object({
+  ...base,
+  status: z.literal('progress'),
+  fraction: z.number().min(0).max(1),
+  stage: StageSchema,
+  message: z.string().optional(),
+});
+
+export const CompletedEventSchema = z.object({
+  ...base,
+  status: z.literal('completed'),
+  keys: OutputKeysSchema,
+  url: z.url(),
+  framesAccepted: z.number().int().nonnegative(),
+  framesRejected: z.number().int().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  repeat: z.boolean().optional(),
+});
+
+export const FailedEventSchema = z.object({
+  ...base,
+  status: z.literal('failed'),
+  reason: z.string().min(1),
+  repeat: z.boolean().optional(),
+});
+
+export const TimelapseEventSchema = z.discriminatedUnion('status', [
+  AcceptedEventSchema,
+  ProgressEventSchema,
+  CompletedEventSchema,
+  FailedEventSchema,
+]);
+export type TimelapseEvent = z.infer<typeof TimelapseEventSchema>;
+export type CompletedEvent = z.infer<typeof CompletedEventSchema>;
+export type FailedEvent = z.infer<typeof FailedEventSchema>;
+
+/** Builds an event stamped with the current time, checked against the schema before it leaves. */
+export function timelapseEvent(event: DistributiveOmit<TimelapseEvent, 'at'>, now: () => Date = () => new Date()): TimelapseEvent {
+  return TimelapseEventSchema.parse({ ...event, at: now().toISOString() });
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The published key prefix of one run (DESIGN.md's object layout). */
+export function timelapsePrefix(command: Pick<TimelapseCommand, 'rover' | 'camera' | 'solStart' | 'solEnd' | 'requestId'>): string {
+  return `timelapses/${command.rover}/${command.camera}/${command.solStart}-${command.solEnd}/${command.requestId}/`;
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
+import { nasaFixtures, tempDir } from '../support/temp.ts';
+import { allRecordings } from './support.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const marsBin = path.join(root, 'bin', 'mars.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mars …` to its end with only the given variables set (besides PATH and HOME). */
+function mars(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [marsBin, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('mars ingest', () => {
+  let replay: ReplayServer;
+  let dataDir: string;
+  let cleanup: () => Promise<void>;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    replay = await startReplayServer({ dir: allRecordings });
+    ({ dir: dataDir, cleanup } = await tempDir('mars-cli-ingest'));
+    env = { DATA_DIR: dataDir, NASA_API_BASE_URL: replay.url, MARS_RAW_BASE_URL: replay.url, MMGIS_BASE_URL: replay.url, INGEST_LOOKBACK_SOLS: '0' };
+  });
+  afterAll(async () => {
+    await replay.close();
+    await cleanup();
+  });
+
+  it('ingests photos into the embedded object store, with progress lines on stderr and one summary line on stdout', async () => {
+    const run = await mars(['ingest', 'photos', '--rover', 'spirit', '--sols', '0-2'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('ingested photos for spirit: 6 requests, 77 records, 0 quarantined, 1 objects written\n');
+    expect(run.stderr).toContain('ingest photos spirit: 0/3 start\n');
+    expect(run.stderr).toContain('ingest photos spirit: 3/3 sol ');
+
+    // The object store keeps its data under DATA_DIR: a second run sees what the first wrote.
+    const again = await mars(['ingest', 'photos', '--rover', 'spirit', '--sols', '0-3', '--json'], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ source: 'photos', rover: 'spirit', requests: 1, records: 0, skippedSols: [0, 1, 2] });
+  });
+
+  it('ingests the other sources the same way', async () => {
+    const manifests = await mars(['ingest', 'manifests', '--rover', 'curiosity'], env);
+    expect(manifests.stdout).toBe('ingested manifests for curiosity: 1 requests, 1 records, 0 quarantined, 1 objects written\n');
+    const traverse = await mars(['ingest', 'traverse', '--rover', 'perseverance'], env);
+    expect(traverse.stdout).toBe('ingested traverse for perseverance: 2 requests, 523 records, 0 quarantined, 2 objects written\n');
+    const feed = await mars(['ingest', 'feed', '--rover', 'curiosity', '--sols', '0'], env);
+    expect(feed.stdout).toBe('ingested feed for curiosity: 1 requests, 18 records, 0 quarantined, 1 objects written\n');
+  });
+
+  it('fails naming the variable to set when the source URL is unset', async () => {
+    const run = await mars(['ingest', 'photos', '--rover', 'curiosity', '--sols', '0'], { DATA_DIR: dataDir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^mars: NASA_API_BASE_URL is not set: set it to the root of the classic Mars Rover Photos API schema/);
+  });
+
+  it('refuses a bad sol range and a missing one', async () => {
+    const bad = await mars(['ingest', 'photos', '--rover', 'curiosity', '--sols', '9-3'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('mars: Expected the range\'s end to be >= its start for --sols but received "9-3"\n');
+    const missing = await mars(['ingest', 'feed', '--rover', 'curiosity'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('mars: mars ingest feed: solStart: expected a sol range for feed (solStart and solEnd)\n');
+  });
+});
+
+describe('mars replay', () => {
+  it('prints its URL, serves the folder, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [marsBin, 'replay', '--dir', nasaFixtures, '--port', '0'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        child.on('close', () => reject(new Error(`mars replay exited early: ${out}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const manifest = (await (await fetch(`${url}/manifests/spirit`)).json()) as { photo_manifest: { total_photos: number } };
+      expect(manifest.photo_manifest.total_photos).toBe(124_550);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});

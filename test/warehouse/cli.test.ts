@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestS3 } from '../support/s3.ts';
+import { tempDir } from '../support/temp.ts';
+import { envelope, fixturePhotos, putEnvelope } from './envelopes.ts';
+import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+describe('mars warehouse build|test and mars query (child processes)', () => {
+  let env: NodeJS.ProcessEnv;
+  let store: ObjectStore;
+  const closers: Array<() => Promise<void>> = [];
+
+  const mars = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'mars.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    const s3 = await startTestS3();
+    const tmp = await tempDir('mars-cli-wh');
+    store = s3.store;
+    closers.push(s3.close, tmp.cleanup);
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: tmp.dir,
+      DUCKDB_PATH: path.join(tmp.dir, 'warehouse.duckdb'),
+      S3_ENDPOINT: s3.s3.endpoint,
+      S3_ACCESS_KEY: s3.s3.accessKey,
+      S3_SECRET_KEY: s3.s3.secretKey,
+      S3_BUCKET: s3.store.bucket,
+      LOG_LEVEL: 'warn',
+    };
+    await putEnvelope(store, envelope('photos', 'spirit', await fixturePhotos('spirit_sol1.json'), { solStart: 1 }));
+  });
+  afterAll(async () => {
+    for (const close of closers) await close();
+  });
+
+  it('builds, answers queries as one JSON array, and fails naming the data test that fails', async () => {
+    const build = await mars('warehouse', 'build');
+    expect(build.stderr).not.toMatch(/error/i);
+    expect(build.code).toBe(0);
+    expect(build.stdout).toContain('loaded 1 raw object (77 rows), 0 already loaded, 0 refused');
+    expect(build.stdout).toMatch(/data tests: \d+ passed, 0 failed/);
+
+    const query = await mars('query', 'SELECT camera_name, COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE GROUP BY camera_name ORDER BY camera_name', '--json');
+    expect(query.code).toBe(0);
+    expect(JSON.parse(query.stdout)).toEqual([
+      { camera_name: 'ENTRY', n: 3 },
+      { camera_name: 'FHAZ', n: 2 },
+      { camera_name: 'NAVCAM', n: 61 },
+      { camera_name: 'PANCAM', n: 9 },
+      { camera_name: 'RHAZ', n: 2 },
+    ]);
+    const table = await mars('query', "SELECT rover_name, COUNT(*) AS n FROM MARS_SILVER.FACT_PHOTOS GROUP BY rover_name");
+    expect(table.stdout).toBe('rover_name | n\n-----------+---\nspirit     | 77\n(1 row)\n');
+
+    // A photo record without its camera passes the loader (records land as received) and
+    // breaks the not_null test on camera_name.
+    const [photo] = await fixturePhotos('spirit_sol1.json');
+    const { camera: _camera, ...cameraless } = photo!;
+    await putEnvelope(store, envelope('photos', 'spirit', [{ ...cameraless, id: 999_000_001, sol: 2 }], { solStart: 2 }));
+    const broken = await mars('warehouse', 'build');
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('FAIL not_null_FLAT_PHOTO_RESPONSE_camera_name (1 failing row)');
+
+    const test = await mars('warehouse', 'test');
+    expect(test.code).toBe(1);
+    expect(test.stdout).toContain('FAIL not_null_FLAT_PHOTO_RESPONSE_camera_name (1 failing row)');
+    expect(test.stdout).toMatch(/^image_id +\| rover_name.*\n.*\n999000001 +\| spirit +\| 2 /m);
+    expect(test.stdout).toMatch(/data tests: \d+ passed, 1 failed\n$/);
+
+    const only = await mars('warehouse', 'test', '--select', 'unique_FLAT_PHOTO_RESPONSE');
+    expect(only.code).toBe(0);
+    expect(only.stdout).toBe('data tests: 1 passed, 0 failed\n');
+  });
+});

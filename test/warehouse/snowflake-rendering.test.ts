@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileDataTests } from '../../src/warehouse/data-tests/compile.ts';
+import { loadProject, type Project } from '../../src/warehouse/models/project.ts';
+import { renderModel } from '../../src/warehouse/models/render.ts';
+
+/**
+ * Golden files pin what each model becomes on Snowflake (no Snowflake here to run them on).
+ * After a deliberate change, regenerate with UPDATE_GOLDEN=1 and review the diff.
+ */
+const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden', 'snowflake');
+
+async function golden(name: string, actual: string): Promise<void> {
+  const file = path.join(goldenDir, name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`golden file ${name} is missing: run with UPDATE_GOLDEN=1 to write it`);
+    await mkdir(goldenDir, { recursive: true });
+    await writeFile(file, actual);
+  }
+  expect(actual).toBe(await readFile(file, 'utf8'));
+}
+
+describe('Snowflake rendering of the models', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await loadProject();
+  });
+
+  it('knows every Bronze, Silver and Gold table of the design, in dependency order', () => {
+    expect(project.order.map((m) => m.relation)).toEqual([
+      'MARS_BRONZE.LOADED_OBJECTS',
+      'MARS_BRONZE.RAW_COORDINATE_RESPONSE',
+      'MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE',
+      'MARS_BRONZE.RAW_MANIFEST_RESPONSE',
+      'MARS_BRONZE.RAW_PHOTO_RESPONSE',
+      'MARS_SILVER.FLAT_PHOTO_RESPONSE',
+      'MARS_SILVER.DIM_CAMERAS',
+      'MARS_SILVER.FACT_PHOTOS',
+      'MARS_SILVER.FLAT_MANIFEST_RESPONSE',
+      'MARS_SILVER.DIM_ROVERS',
+      'MARS_SILVER.FLAT_COORDINATE_RESPONSE',
+      'MARS_SILVER.FACT_PATH',
+      'MARS_SILVER.FLAT_MANIFEST_PHOTOS',
+      'MARS_SILVER.VALIDATION_PHOTO_GAPS',
+      'MARS_GOLD.DAILY_ACTIVITY',
+      'MARS_GOLD.CAMERA_TRAVEL_CORRELATION',
+      'MARS_GOLD.INGESTION_PLANNING',
+      'MARS_GOLD.PHOTO_SUMMARY',
+      'MARS_GOLD.TIMELAPSE_CANDIDATES',
+    ]);
+  });
+
+  it('renders each model as pinned by its golden file', async () => {
+    for (const model of project.order) {
+      await golden(`${model.name}.sql`, renderModel(model, project, 'snowflake'));
+      if (model.materialized === 'incremental') {
+        await golden(`${model.name}.incremental.sql`, renderModel(model, project, 'snowflake', { incremental: true }));
+      }
+    }
+  });
+
+  it('uses only Snowflake JSON syntax, and DuckDB gets none of it', () => {
+    const flat = project.models.get('FLAT_PHOTO_RESPONSE')!;
+    const snow = renderModel(flat, project, 'snowflake');
+    const duck = renderModel(flat, project, 'duckdb');
+    expect(snow).toContain("b.record:camera.name::VARCHAR AS camera_name");
+    expect(snow).not.toContain('json_extract');
+    expect(duck).toContain("json_extract_string(b.record, '$.camera.name') AS camera_name");
+    expect(duck).not.toMatch(/::VARCHAR|FLATTEN|TRY_TO_/);
+    const manifest = renderModel(project.models.get('FLAT_MANIFEST_PHOTOS')!, project, 'snowflake');
+    expect(manifest).toContain('FROM latest, LATERAL FLATTEN(input => latest.record:photos) AS e');
+  });
+
+  it('compiles data tests with names that say what failed', () => {
+    const names = compileDataTests(project).map((t) => t.name);
+    expect(names).toContain('not_null_FLAT_PHOTO_RESPONSE_image_id');
+    expect(names).toContain('unique_FLAT_PHOTO_RESPONSE_source_image_id');
+    expect(names).toContain('accepted_values_FLAT_PHOTO_RESPONSE_rover_name');
+    expect(names).toContain('relationships_FACT_PHOTOS_rover_name__DIM_ROVERS_rover_name');
+    expect(names).toContain('relationships_TIMELAPSE_CANDIDATES_rover_name_camera_name__DIM_CAMERAS');
+    expect(names).toContain('expression_INGESTION_PLANNING_range_ordered');
+  });
+});

@@ -1,0 +1,143 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IngestRequest } from '../../src/ingest/ingest-request.ts';
+import { TransientError, ValidationError } from '../../src/platform/errors.ts';
+import { createKafkaClient } from '../../src/platform/kafka/client.ts';
+import { KafkaProducer } from '../../src/platform/kafka/producer.ts';
+import { DeadLetterSchema } from '../../src/platform/kafka/topics.ts';
+import { silentLogger } from '../../src/platform/logger.ts';
+import { closeRedis, createRedis } from '../../src/platform/redis.ts';
+import { DoneRecords } from '../../src/workers/ingest/done-records.ts';
+import { ingestJobKey } from '../../src/workers/ingest/ingest-job.ts';
+import { IngestQueues } from '../../src/workers/ingest/ingest-queues.ts';
+import { IngestWorkers, type IngestSummaryLike } from '../../src/workers/ingest/ingest-workers.ts';
+import { SharedTokenBucket } from '../../src/workers/ingest/shared-token-bucket.ts';
+import { startTestKafka, type TestKafka } from '../support/kafka.ts';
+import { deletePrefix, OwnRedis, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { waitFor } from './helpers.ts';
+
+const concurrency = { photos: 2, feed: 2, manifests: 1, traverse: 1 };
+const summary = (records: number): IngestSummaryLike => ({ records, requests: 1, objectKeys: ['raw/x.json'] });
+
+describe('BullMQ ingest queues', () => {
+  let kafka: TestKafka;
+  let producer: KafkaProducer;
+  beforeAll(async () => {
+    kafka = await startTestKafka();
+    producer = new KafkaProducer(createKafkaClient({ brokers: kafka.brokers, clientId: 'test', logger: silentLogger }));
+    await producer.start();
+  });
+  afterAll(async () => {
+    await producer.close();
+    await kafka.close();
+  });
+
+  function setup(redisUrl: string, prefix: string, ingest: (request: IngestRequest) => Promise<IngestSummaryLike>, attempts = 3) {
+    const redis = createRedis(redisUrl);
+    const done = new DoneRecords(redis, prefix, 3600);
+    const queues = new IngestQueues({ connection: redis, prefix, done, attempts, backoffMs: 20, logger: silentLogger });
+    const workers = new IngestWorkers({ redisUrl, prefix, concurrency, ingest: (request) => ingest(request), done, producer, logger: silentLogger });
+    return {
+      redis,
+      done,
+      queues,
+      workers,
+      close: async () => {
+        await workers.close();
+        await queues.close();
+        await closeRedis(redis);
+      },
+    };
+  }
+
+  it('runs each command once, remembers it, and dead-letters after the last attempt', async () => {
+    const prefix = uniquePrefix();
+    const calls = new Map<string, number>();
+    const env = setup(testRedisUrl(), prefix, async (request) => {
+      const key = `${request.rover}:${request.solStart}`;
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      if (request.rover === 'spirit') throw new TransientError('NASA answered 503');
+      if (request.rover === 'opportunity') throw new ValidationError('sol out of the mission');
+      return summary(7);
+    });
+    try {
+      await env.workers.start();
+      const ok: IngestRequest = { source: 'photos', rover: 'curiosity', solStart: 5, solEnd: 6 };
+      const origin = { topic: 'ingestion-scheduling', partition: 2, offset: '41' };
+      expect((await env.queues.enqueue(ok, origin)).status).toBe('queued');
+      await env.queues.enqueue({ source: 'photos', rover: 'spirit', solStart: 1, solEnd: 1 }, origin);
+      await env.queues.enqueue({ source: 'photos', rover: 'opportunity', solStart: 9999, solEnd: 9999 }, { ...origin, offset: '42' });
+      await waitFor('the curiosity command to be done', async () => ((await env.done.get(ingestJobKey(ok))) ? true : undefined));
+      expect(await env.queues.enqueue(ok, origin)).toMatchObject({ status: 'already-done' });
+      const letters = (await kafka.readTopic('dead-letter', 2)).map((m) => DeadLetterSchema.parse(JSON.parse(m.value!)));
+      letters.sort((a, b) => a.offset.localeCompare(b.offset));
+      expect(letters.map((l) => [l.reason, l.detail, l.topic, l.partition, l.offset, l.consumer])).toEqual([
+        ['retries-exhausted', 'NASA answered 503 (after 3 attempts)', 'ingestion-scheduling', 2, '41', 'queue:ingest-photos'],
+        ['handler-failed', 'sol out of the mission', 'ingestion-scheduling', 2, '42', 'queue:ingest-photos'],
+      ]);
+      expect(JSON.parse(letters[0]!.value!)).toEqual({ source: 'photos', rover: 'spirit', solStart: 1, solEnd: 1 });
+      expect(Object.fromEntries(calls)).toEqual({ 'curiosity:5': 1, 'spirit:1': 3, 'opportunity:9999': 1 });
+    } finally {
+      await env.close();
+      await deletePrefix(testRedisUrl(), prefix);
+    }
+  });
+
+  it('shares one NASA request budget across processes through Redis', async () => {
+    const prefix = uniquePrefix();
+    const a = createRedis(testRedisUrl());
+    const b = createRedis(testRedisUrl());
+    try {
+      // Two "processes" with their own connections and the same key; 2 tokens, refilling at one an hour.
+      const key = `${prefix}:nasa-budget`;
+      const first = new SharedTokenBucket({ redis: a, key, perHour: 1, capacity: 2 });
+      const second = new SharedTokenBucket({ redis: b, key, perHour: 1, capacity: 2 });
+      expect(await first.tryTake()).toBe(0);
+      expect(await second.tryTake()).toBe(0);
+      const wait = await first.tryTake();
+      expect(wait).toBeGreaterThan(3_500_000);
+      expect(wait).toBeLessThanOrEqual(3_600_000);
+      expect(await second.tryTake()).toBeGreaterThan(3_500_000);
+    } finally {
+      await closeRedis(a);
+      await closeRedis(b);
+      await deletePrefix(testRedisUrl(), prefix);
+    }
+  });
+
+  it('survives a Redis restart under load: every job completes, none is lost', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mars-redis-'));
+    const redis = await OwnRedis.start({ dir });
+    const prefix = uniquePrefix();
+    const seen = new Set<number>();
+    let release!: () => void;
+    const halfway = new Promise<void>((resolve) => (release = resolve));
+    const env = setup(redis.url, prefix, async (request) => {
+      seen.add(request.solStart!);
+      if (seen.size === 10) release();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return summary(1);
+    });
+    const requests: IngestRequest[] = Array.from({ length: 40 }, (_, sol) => ({ source: 'photos', rover: 'curiosity', solStart: sol, solEnd: sol }));
+    try {
+      await env.workers.start();
+      for (const request of requests.slice(0, 30)) await env.queues.enqueue(request, null);
+      await halfway;
+      await redis.stop();
+      await redis.start();
+      // Jobs queued after the restart are taken too.
+      for (const request of requests.slice(30)) await env.queues.enqueue(request, null);
+      await waitFor('all 40 commands done', async () => {
+        const done = await Promise.all(requests.map((r) => env.done.get(ingestJobKey(r))));
+        return done.every(Boolean) ? true : undefined;
+      }, 90_000);
+      expect(seen.size).toBe(40);
+    } finally {
+      await env.close();
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

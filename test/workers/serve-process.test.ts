@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
+import { S3EventForwarder } from '../../src/platform/events/s3-event-forwarder.ts';
+import { createKafkaClient } from '../../src/platform/kafka/client.ts';
+import { KafkaProducer } from '../../src/platform/kafka/producer.ts';
+import { silentLogger } from '../../src/platform/logger.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
+import { startTestKafka, type TestKafka } from '../support/kafka.ts';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { startTestS3 } from '../support/s3.ts';
+import { nasaFixtures, tempDir, uniqueName } from '../support/temp.ts';
+import { queryService, waitFor } from './helpers.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Every photo fixture: the rows FLAT_PHOTO_RESPONSE must end with, one per image. */
+const COMMANDS = [
+  { source: 'photos', rover: 'curiosity', solStart: 0, solEnd: 0 },
+  { source: 'photos', rover: 'perseverance', solStart: 0, solEnd: 0 },
+  { source: 'photos', rover: 'perseverance', solStart: 394, solEnd: 394 },
+  { source: 'photos', rover: 'opportunity', solStart: 1, solEnd: 1 },
+  { source: 'photos', rover: 'spirit', solStart: 1, solEnd: 1 },
+];
+const EXPECTED_PHOTOS = 3702 + 54 + 50 + 95 + 77;
+
+interface ServeChild {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnServe(env: Record<string, string>): Promise<ServeChild> {
+  const child = spawn(process.execPath, ['bin/mars.js', 'serve'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /mars serve: (http:\/\/\S+)/.exec(out);
+      if (match) resolve({ child, url: match[1]!, stderr: () => err, exited });
+    });
+    void exited.then(({ code }) => reject(new Error(`mars serve exited (${code}) before it was ready:\n${err.slice(-3000)}`)));
+  });
+}
+
+describe('mars serve as a process: SIGKILL mid-load, restart, SIGTERM', () => {
+  let kafka: TestKafka;
+  let s3: Awaited<ReturnType<typeof startTestS3>>;
+  let replay: ReplayServer;
+  let temp: Awaited<ReturnType<typeof tempDir>>;
+  let producer: KafkaProducer;
+  let forwarder: S3EventForwarder;
+  let env: Record<string, string>;
+  const prefix = uniquePrefix();
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    [kafka, s3, replay, temp] = await Promise.all([startTestKafka(), startTestS3(), startReplayServer({ dir: nasaFixtures }), tempDir('mars-serve')]);
+    producer = new KafkaProducer(createKafkaClient({ brokers: kafka.brokers, clientId: 'test', logger: silentLogger }));
+    // The store plays MinIO here: its events reach minio-events from outside the service, as MinIO's Kafka target does.
+    forwarder = new S3EventForwarder({ source: s3.s3, producer, logger: silentLogger });
+    await forwarder.start();
+    env = {
+      DATA_DIR: temp.dir,
+      DUCKDB_PATH: path.join(temp.dir, 'warehouse.duckdb'),
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      KAFKA_GROUP_PREFIX: uniqueName('g'),
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      S3_ENDPOINT: s3.s3.endpoint,
+      S3_ACCESS_KEY: s3.s3.accessKey,
+      S3_SECRET_KEY: s3.s3.secretKey,
+      S3_BUCKET: s3.store.bucket,
+      NASA_API_BASE_URL: replay.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      MODEL_DEBOUNCE_MS: '300',
+      PLANNER_WINDOW_SOLS: '0',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    };
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await forwarder?.close();
+    await producer?.close();
+    await Promise.all([kafka?.close(), s3?.close(), replay?.close(), deletePrefix(testRedisUrl(), prefix)]);
+    await temp?.cleanup();
+  });
+
+  it('loses and duplicates nothing across a SIGKILL mid-load, then drains on SIGTERM and exits 0', async () => {
+    const first = await spawnServe(env);
+    children.push(first.child);
+    for (const command of COMMANDS) await kafka.send('ingestion-scheduling', [JSON.stringify(command)]);
+    // Kill as soon as every raw object is written: the loader is then still at work on them.
+    await waitFor('five raw objects', async () => {
+      let n = 0;
+      for await (const _ of s3.store.list('raw/photos/')) n++;
+      return n >= COMMANDS.length ? true : undefined;
+    });
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const loadedBeforeKill = (first.stderr().match(/"msg":"raw object loaded"/g) ?? []).length;
+    expect(loadedBeforeKill).toBeLessThan(COMMANDS.length);
+
+    const second = await spawnServe(env);
+    children.push(second.child);
+    await waitFor(
+      'every photo in FLAT_PHOTO_RESPONSE',
+      async () => {
+        const [row] = await queryService(second.url, 'SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE');
+        return Number(row!.n) === EXPECTED_PHOTOS ? true : undefined;
+      },
+      90_000,
+    );
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(second.stderr()).toContain('"msg":"mars serve stopped"');
+
+    // The rows are there after the service is gone, each object loaded once, each image once.
+    const keys: string[] = [];
+    for await (const item of s3.store.list('raw/photos/')) keys.push(item.key);
+    const warehouse = await DuckDbWarehouse.open(env.DUCKDB_PATH!);
+    try {
+      const ledger = await warehouse.query<{ object_key: string; n: number }>(
+        `SELECT object_key, COUNT(*) AS n FROM MARS_BRONZE.LOADED_OBJECTS GROUP BY object_key ORDER BY object_key`,
+      );
+      expect(ledger).toEqual(keys.sort().map((object_key) => ({ object_key, n: 1 })));
+      expect(keys).toHaveLength(COMMANDS.length);
+      const [bronze] = await warehouse.query('SELECT COUNT(*) AS n FROM MARS_BRONZE.RAW_PHOTO_RESPONSE');
+      expect(Number(bronze!.n)).toBe(EXPECTED_PHOTOS);
+      const [silver] = await warehouse.query('SELECT COUNT(*) AS n, COUNT(DISTINCT image_id) AS ids FROM MARS_SILVER.FLAT_PHOTO_RESPONSE');
+      expect(silver).toEqual({ n: EXPECTED_PHOTOS, ids: EXPECTED_PHOTOS });
+    } finally {
+      await warehouse.close();
+    }
+  });
+});

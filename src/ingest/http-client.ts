@@ -7,7 +7,7 @@ import { backoffDelay } from '../platform/retry.ts';
 import { ConcurrencyLimit } from './http/concurrency-limit.ts';
 import { HttpError } from './http/http-errors.ts';
 import { parseRetryAfter } from './http/retry-after.ts';
-import { processTokenBucket, type TokenBucket } from './http/token-bucket.ts';
+import { processTokenBucket, type RateLimiter } from './http/token-bucket.ts';
 
 export { HttpError, isHttpError } from './http/http-errors.ts';
 
@@ -21,8 +21,8 @@ export interface HttpClientOptions {
    * Default 1000 (what the classic API allowed per key). Ignored when `rateLimiter` is given.
    */
   rateLimitPerHour?: number;
-  /** A bucket of your own (tests; callers that must share one across budgets). */
-  rateLimiter?: TokenBucket;
+  /** A limiter of your own: a TokenBucket for tests, or one shared across processes (Redis). */
+  rateLimiter?: RateLimiter;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
   /** Largest body read; reading stops there and the request fails. Default 64 MiB. */
@@ -78,7 +78,7 @@ export function redactUrl(url: string): string {
  */
 export class HttpClient {
   private readonly options: Required<Omit<HttpClientOptions, 'rateLimiter' | 'logger' | 'sleep'>>;
-  private readonly bucket: TokenBucket;
+  private readonly bucket: RateLimiter;
   private readonly limit: ConcurrencyLimit;
   private readonly logger: Logger;
   private readonly sleep: (ms: number) => Promise<unknown>;

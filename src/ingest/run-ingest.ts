@@ -16,7 +16,7 @@ import {
 } from './raw-objects.ts';
 import { fetchPhotosForSol, type ClassicApiTarget } from './sources/classic-photos.ts';
 import { fetchManifest } from './sources/manifests.ts';
-import { fetchTraverseLayer, mmgisMission, TRAVERSE_LAYERS } from './sources/mmgis-traverse.ts';
+import { fetchTraverseLayer, TRAVERSE_LAYERS } from './sources/mmgis-traverse.ts';
 import { feedVariant, fetchMars2020Sol, fetchMslSols } from './sources/raw-feeds.ts';
 import { mergeBatches, type QuarantineItem, type SourceBatch } from './sources/source-batch.ts';
 
@@ -169,6 +169,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
     }
   };
 
+  let failure: { error: unknown } | undefined;
   try {
     switch (req.source) {
       case 'photos': {
@@ -216,7 +217,6 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
       }
       case 'traverse': {
         const baseUrl = requireBaseUrl(deps.config, 'traverse');
-        mmgisMission(req.rover);
         let done = 0;
         progress(0, TRAVERSE_LAYERS.length, 'start');
         for (const layer of TRAVERSE_LAYERS) {
@@ -227,12 +227,21 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
         break;
       }
     }
-  } finally {
-    summary.requests = tally.requests;
-    summary.quarantined = quarantine.length;
-    // Quarantined records are written even when the run fails later: never dropped silently.
-    if (quarantine.length > 0) await writeQuarantine();
+  } catch (error) {
+    failure = { error };
   }
+  summary.requests = tally.requests;
+  summary.quarantined = quarantine.length;
+  // Quarantined records are written even when the run failed later: never dropped silently.
+  if (quarantine.length > 0) {
+    try {
+      await writeQuarantine();
+    } catch (error) {
+      if (!failure) throw error;
+      logger.error({ err: error, quarantined: quarantine.length }, 'quarantine could not be written after the run failed');
+    }
+  }
+  if (failure) throw failure.error;
   return summary;
 
   async function writeQuarantine(): Promise<void> {

@@ -25,22 +25,60 @@ export interface FrameMetrics {
   blurScore: number;
 }
 
+/** Frames are measured at no more than this many pixels on their long side. */
+export const ANALYSIS_MAX_SIDE = 640;
+
 const round = (value: number, digits = 4) => Number(value.toFixed(digits));
 
-/** ITU-R BT.601 luma from interleaved 8-bit pixels (1 to 4 channels). */
-export function lumaFromPixels(pixels: Uint8Array, width: number, height: number, channels: number): LumaPlane {
-  if (channels === 1) return { data: pixels, width, height };
-  const count = width * height;
-  const out = new Uint8Array(count);
-  if (channels === 2) {
-    for (let i = 0; i < count; i++) out[i] = pixels[i * 2]!;
-  } else {
-    for (let i = 0, p = 0; i < count; i++, p += channels) {
-      // Integer weights (77, 150, 29)/256 keep the loop in integer arithmetic.
-      out[i] = (77 * pixels[p]! + 150 * pixels[p + 1]! + 29 * pixels[p + 2]!) >> 8;
+/** BT.601 luma with integer weights (77, 150, 29)/256, summed over a factor x factor block. */
+function blockLuma(pixels: Uint8Array, rowStart: number, x0: number, channels: number, stride: number, factor: number): number {
+  let sum = 0;
+  for (let dy = 0; dy < factor; dy++) {
+    let p = rowStart + dy * stride + x0 * channels;
+    for (let dx = 0; dx < factor; dx++, p += channels) {
+      sum += channels >= 3 ? (77 * pixels[p]! + 150 * pixels[p + 1]! + 29 * pixels[p + 2]!) >> 8 : pixels[p]!;
     }
   }
-  return { data: out, width, height };
+  return sum;
+}
+
+/**
+ * The plane the metrics are computed on, straight from interleaved 8-bit pixels (1 to 4
+ * channels): luma, box-averaged down by a whole factor until the long side is at most
+ * ANALYSIS_MAX_SIDE. Measuring at a common scale keeps blur and detail numbers comparable
+ * between 1024- and 512-pixel sequences, and one fused pass costs a quarter of converting the
+ * full frame and then measuring it.
+ */
+export function analysisPlane(pixels: Uint8Array, width: number, height: number, channels: number): LumaPlane {
+  const factor = Math.max(1, Math.ceil(Math.max(width, height) / ANALYSIS_MAX_SIDE));
+  const outWidth = Math.floor(width / factor);
+  const outHeight = Math.floor(height / factor);
+  const out = new Uint8Array(outWidth * outHeight);
+  const stride = width * channels;
+  const area = factor * factor;
+  const half = area >> 1;
+  if (factor === 1 && channels === 1) return { data: pixels.subarray(0, width * height), width, height };
+  for (let y = 0; y < outHeight; y++) {
+    const rowStart = y * factor * stride;
+    const o = y * outWidth;
+    if (factor === 2 && channels === 3) {
+      // The common case (frames of 641-1280 pixels), unrolled: four RGB pixels per output pixel.
+      const below = rowStart + stride;
+      for (let x = 0, p = rowStart, q = below; x < outWidth; x++, p += 6, q += 6) {
+        const r = pixels[p]! + pixels[p + 3]! + pixels[q]! + pixels[q + 3]!;
+        const g = pixels[p + 1]! + pixels[p + 4]! + pixels[q + 1]! + pixels[q + 4]!;
+        const b = pixels[p + 2]! + pixels[p + 5]! + pixels[q + 2]! + pixels[q + 5]!;
+        out[o + x] = (77 * r + 150 * g + 29 * b + 512) >> 10;
+      }
+    } else if (factor === 1) {
+      for (let x = 0, p = rowStart; x < outWidth; x++, p += channels) {
+        out[o + x] = channels >= 3 ? (77 * pixels[p]! + 150 * pixels[p + 1]! + 29 * pixels[p + 2]!) >> 8 : pixels[p]!;
+      }
+    } else {
+      for (let x = 0; x < outWidth; x++) out[o + x] = (blockLuma(pixels, rowStart, x * factor, channels, stride, factor) + half) / area;
+    }
+  }
+  return { data: out, width: outWidth, height: outHeight };
 }
 
 function laplacianVariance(data: Uint8Array, width: number, height: number): number {
@@ -58,38 +96,6 @@ function laplacianVariance(data: Uint8Array, width: number, height: number): num
   const n = (width - 2) * (height - 2);
   const mean = sum / n;
   return sumSq / n - mean * mean;
-}
-
-/** Frames are measured at no more than this many pixels on their long side. */
-export const ANALYSIS_MAX_SIDE = 640;
-
-/**
- * The plane the metrics are computed on: box-averaged down by a whole factor until its long
- * side is at most ANALYSIS_MAX_SIDE. Measuring at a common scale makes blur and detail numbers
- * comparable between 1024- and 512-pixel sequences, and costs a quarter at 1024x1024.
- */
-export function analysisPlane(plane: LumaPlane): LumaPlane {
-  const factor = Math.ceil(Math.max(plane.width, plane.height) / ANALYSIS_MAX_SIDE);
-  if (factor <= 1) return plane;
-  const width = Math.floor(plane.width / factor);
-  const height = Math.floor(plane.height / factor);
-  const out = new Uint8Array(width * height);
-  const rowSums = new Uint32Array(width);
-  const area = factor * factor;
-  for (let y = 0; y < height; y++) {
-    rowSums.fill(0);
-    for (let dy = 0; dy < factor; dy++) {
-      const o = (y * factor + dy) * plane.width;
-      for (let x = 0, i = o; x < width; x++) {
-        let sum = 0;
-        for (let dx = 0; dx < factor; dx++) sum += plane.data[i++]!;
-        rowSums[x]! += sum;
-      }
-    }
-    const o = y * width;
-    for (let x = 0; x < width; x++) out[o + x] = (rowSums[x]! + (area >> 1)) / area;
-  }
-  return { data: out, width, height };
 }
 
 const BLUR_RADIUS = 4;

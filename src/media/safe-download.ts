@@ -123,7 +123,8 @@ async function attemptDownload(url: string, limits: Required<DownloadLimits>, si
       // The header alone gives the size: a decompression bomb is refused before any decode.
       let meta: Metadata;
       try {
-        meta = await sharp(body).metadata();
+        // No libvips limit here: the header's own numbers are checked against ours just below.
+        meta = await sharp(body, { limitInputPixels: false }).metadata();
       } catch (error) {
         throw new DownloadRefused('undecodable', `the ${type.format} header cannot be read: ${errorMessage(error).split('\n')[0]}`);
       }

@@ -1,6 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { RawEnvelopeSchema, sourceOfKey, type Source } from '../ingest/raw-objects.ts';
 import { errorMessage } from '../platform/errors.ts';
@@ -55,17 +57,24 @@ interface Header {
 const envelopeProblem = (issues: z.core.$ZodIssue[]): string =>
   `invalid envelope: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
 
-async function parseObject(store: ObjectStore, key: string): Promise<unknown> {
+async function parseFile(file: string): Promise<unknown> {
   try {
-    return JSON.parse((await store.getBuffer(key)).toString('utf8'));
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new RejectedObject(`not JSON: ${errorMessage(error)}`);
   }
 }
 
 /** Why an object the fast path could not read is not a raw envelope (read again, in Node). */
-async function diagnose(store: ObjectStore, key: string): Promise<string> {
-  const parsed = RawEnvelopeSchema.safeParse(await parseObject(store, key));
+async function diagnose(file: string): Promise<string> {
+  let body: unknown;
+  try {
+    body = await parseFile(file);
+  } catch (error) {
+    if (error instanceof RejectedObject) return error.message;
+    throw error;
+  }
+  const parsed = RawEnvelopeSchema.safeParse(body);
   return parsed.success ? 'invalid envelope: unreadable by the warehouse' : envelopeProblem(parsed.error.issues);
 }
 
@@ -79,61 +88,93 @@ function checkHeader(key: string, raw: unknown): Header {
   return header;
 }
 
-function headerValues(header: Header, loadId: number, key: string, etag: string, loadedAt: Date): unknown[] {
-  return [
-    loadId,
-    key,
-    etag,
-    header.rover,
-    header.variant,
-    header.solStart,
-    header.solEnd,
-    sqlTimestamp(header.ingestedAt),
-    sqlTimestamp(loadedAt.toISOString()),
-  ];
+/** An object downloaded to a local file, before the warehouse is touched. */
+interface Fetched {
+  key: string;
+  etag: string;
+  file: string;
+  table: string;
+}
+
+interface Accepted {
+  job: Fetched;
+  header: Header;
+  loadId: number;
+  count: number;
+}
+
+const LEDGER_COLUMNS = ['object_key', 'etag', 'load_id', 'source', 'table_name', 'record_count', 'status', 'reason', 'loaded_at'];
+
+const readJson = (files: string[], columns: string) =>
+  `read_json([${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}], format = 'unstructured', filename = true, maximum_object_size = 1073741824, columns = {${columns}})`;
+
+const HEADER_COLUMNS = "source: 'VARCHAR', rover: 'VARCHAR', solStart: 'BIGINT', solEnd: 'BIGINT', variant: 'VARCHAR', ingestedAt: 'VARCHAR', requests: 'VARCHAR[]', records: 'JSON[]'";
+
+interface Inspected {
+  accepted: Array<{ job: Fetched; header: Header; count: number }>;
+  refused: Array<{ job: Fetched; reason: string }>;
 }
 
 /**
- * DuckDB reads the object from a local file itself: one row per record straight from
- * `read_json(..., records JSON[])` + unnest, never the whole response as one JSON value.
+ * DuckDB reads the envelopes' headers straight from the local files (outside any transaction:
+ * a failed statement would abort it), each checked with zod. One unreadable file fails the
+ * whole read, so then they are sorted out one by one.
  */
-async function loadWithDuckDb(deps: LoaderDeps, tx: Warehouse, request: LoadRequest, table: string, loadId: number): Promise<number> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'mars-load-'));
+async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): Promise<Inspected> {
+  let headers: Row[];
   try {
-    const file = path.join(dir, 'object.json');
-    await deps.store.fGet(request.key, file);
-    const source = `read_json('${file.replace(/'/g, "''")}', format = 'unstructured', maximum_object_size = 1073741824, columns = {source: 'VARCHAR', rover: 'VARCHAR', solStart: 'BIGINT', solEnd: 'BIGINT', variant: 'VARCHAR', ingestedAt: 'VARCHAR', requests: 'VARCHAR[]', records: 'JSON[]'})`;
-    let headerRows: Row[];
+    headers = await warehouse.query(
+      `SELECT filename, source, rover, solStart AS "solStart", solEnd AS "solEnd", variant, ingestedAt AS "ingestedAt", requests, len(records) AS record_count FROM ${readJson(jobs.map((j) => j.file), HEADER_COLUMNS)}`,
+    );
+  } catch {
+    if (jobs.length === 1) return { accepted: [], refused: [{ job: jobs[0]!, reason: await diagnose(jobs[0]!.file) }] };
+    const parts: Inspected[] = [];
+    for (const job of jobs) parts.push(await inspectWithDuckDb(warehouse, [job]));
+    return { accepted: parts.flatMap((p) => p.accepted), refused: parts.flatMap((p) => p.refused) };
+  }
+  const byFile = new Map(headers.map((row) => [String(row.filename), row]));
+  const result: Inspected = { accepted: [], refused: [] };
+  for (const job of jobs) {
+    const row = byFile.get(job.file);
+    const { filename: _file, record_count: count, ...raw } = row ?? {};
     try {
-      headerRows = await tx.query(
-        `SELECT source, rover, solStart AS "solStart", solEnd AS "solEnd", variant, ingestedAt AS "ingestedAt", requests, records IS NOT NULL AS has_records FROM ${source}`,
-      );
-    } catch {
-      // DuckDB's message names a temp file; say what is wrong the way every engine says it.
-      throw new RejectedObject(await diagnose(deps.store, request.key));
+      if (!row || count === null || count === undefined) throw new RejectedObject(await diagnose(job.file));
+      result.accepted.push({ job, header: checkHeader(job.key, raw), count: Number(count) });
+    } catch (error) {
+      if (!(error instanceof RejectedObject)) throw error;
+      result.refused.push({ job, reason: error.message });
     }
-    const { has_records: hasRecords, ...raw } = headerRows[0] ?? {};
-    if (headerRows.length !== 1 || !hasRecords) throw new RejectedObject(await diagnose(deps.store, request.key));
-    const header = checkHeader(request.key, raw);
-    const values = headerValues(header, loadId, request.key, request.etag, (deps.now ?? (() => new Date()))());
+  }
+  return result;
+}
+
+/**
+ * One INSERT per Bronze table of `read_json(..., records JSON[])` + unnest over the batch's
+ * files, never a whole response as one JSON value.
+ */
+async function insertWithDuckDb(tx: Warehouse, accepted: Accepted[], loadedAt: string): Promise<void> {
+  for (const table of [...new Set(accepted.map((a) => a.job.table))]) {
+    const group = accepted.filter((a) => a.job.table === table);
+    const mapping = group.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))').join(', ');
     await tx.exec(
       `INSERT INTO ${table} (${BRONZE_COLUMNS.join(', ')})
-       SELECT ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(idx AS INTEGER), rec
-       FROM (SELECT unnest(records) AS rec, unnest(range(0, len(records))) AS idx FROM ${source})`,
-      values,
+       SELECT m.load_id, m.object_key, m.etag, m.rover, m.variant, m.sol_start, m.sol_end, m.ingested_at, CAST(? AS TIMESTAMP), CAST(r.idx AS INTEGER), r.rec
+       FROM (SELECT filename, unnest(records) AS rec, unnest(range(0, len(records))) AS idx FROM ${readJson(group.map((a) => a.job.file), "records: 'JSON[]'")}) r
+       JOIN (VALUES ${mapping}) AS m(file, load_id, object_key, etag, rover, variant, sol_start, sol_end, ingested_at) ON m.file = r.filename`,
+      [
+        loadedAt,
+        ...group.flatMap((a) => [a.job.file, a.loadId, a.job.key, a.job.etag, a.header.rover, a.header.variant, a.header.solStart, a.header.solEnd, sqlTimestamp(a.header.ingestedAt)]),
+      ],
     );
-    return firstNumber(await tx.query(`SELECT COUNT(*) AS n FROM ${table} WHERE load_id = ?`, [loadId]));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** Any other engine: parse in Node and insert with multi-row VALUES and binds (see README). */
-async function loadWithBinds(deps: LoaderDeps, tx: Warehouse, request: LoadRequest, table: string, loadId: number): Promise<number> {
-  const parsed = RawEnvelopeSchema.safeParse(await parseObject(deps.store, request.key));
+async function bindsLoad(tx: Warehouse, job: Fetched, loadId: number, loadedAt: Date): Promise<number> {
+  const parsed = RawEnvelopeSchema.safeParse(await parseFile(job.file));
   if (!parsed.success) throw new RejectedObject(envelopeProblem(parsed.error.issues));
-  const header = checkHeader(request.key, parsed.data);
-  const values = headerValues(header, loadId, request.key, request.etag, (deps.now ?? (() => new Date()))());
+  const header = checkHeader(job.key, parsed.data);
+  const values = [loadId, job.key, job.etag, header.rover, header.variant, header.solStart, header.solEnd, sqlTimestamp(header.ingestedAt), sqlTimestamp(loadedAt.toISOString())];
   const records = parsed.data.records;
   // 11 binds a row: 200 rows stay far below statement and bind limits.
   const batch = 200;
@@ -143,7 +184,7 @@ async function loadWithBinds(deps: LoaderDeps, tx: Warehouse, request: LoadReque
     const slice = records.slice(start, start + batch);
     const binds = slice.flatMap((record, i) => [...values, start + i, JSON.stringify(record)]);
     await tx.exec(
-      `INSERT INTO ${table} (${BRONZE_COLUMNS.join(', ')})
+      `INSERT INTO ${job.table} (${BRONZE_COLUMNS.join(', ')})
        SELECT v_load_id, v_object_key, v_etag, v_rover, v_variant, v_sol_start, v_sol_end, CAST(v_ingested_at AS TIMESTAMP_NTZ), CAST(v_loaded_at AS TIMESTAMP_NTZ), v_record_index, PARSE_JSON(v_record)
        FROM (VALUES ${slice.map(() => tuple).join(', ')}) AS v(${aliases.join(', ')})`,
       binds,
@@ -156,58 +197,134 @@ async function nextLoadId(tx: Warehouse): Promise<number> {
   return firstNumber(await tx.query(`SELECT COALESCE(MAX(load_id), 0) + 1 AS next_id FROM ${LEDGER_TABLE}`));
 }
 
-async function alreadyLoaded(warehouse: Warehouse, request: LoadRequest): Promise<string | null> {
-  const rows = await warehouse.query(`SELECT status, reason FROM ${LEDGER_TABLE} WHERE object_key = ? AND etag = ?`, [request.key, request.etag]);
-  if (rows.length === 0) return null;
-  const row = Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k.toLowerCase(), v]));
-  return row.status === 'loaded' ? 'already loaded' : `already refused: ${String(row.reason)}`;
+/** Ledger verdicts for these keys: 'already loaded' / 'already refused: ...' by key + ETag. */
+async function ledgerVerdicts(warehouse: Warehouse, requests: LoadRequest[]): Promise<Map<string, string>> {
+  const verdicts = new Map<string, string>();
+  for (let start = 0; start < requests.length; start += 200) {
+    const slice = requests.slice(start, start + 200);
+    const rows = await warehouse.query(
+      `SELECT object_key, etag, status, reason FROM ${LEDGER_TABLE} WHERE object_key IN (${slice.map(() => '?').join(', ')})`,
+      slice.map((r) => r.key),
+    );
+    for (const raw of rows) {
+      const row = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
+      verdicts.set(`${String(row.object_key)}\u0000${String(row.etag)}`, row.status === 'loaded' ? 'already loaded' : `already refused: ${String(row.reason)}`);
+    }
+  }
+  return verdicts;
+}
+
+const id = (r: LoadRequest) => `${r.key}\u0000${r.etag}`;
+
+/**
+ * Takes downloaded objects into Bronze under the warehouse lock: one transaction per batch on
+ * DuckDB, one per object elsewhere. The ledger rows (loaded or refused, with the reason) are
+ * written in the same transaction as the Bronze rows.
+ */
+async function commitObjects(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<string, LoadResult>> {
+  const logger = deps.logger.child({ module: 'loader' });
+  return serialize(deps.warehouse, async () => {
+    const results = new Map<string, LoadResult>();
+    // Checked again under the lock: a concurrent call may have loaded some meanwhile.
+    const verdicts = await ledgerVerdicts(deps.warehouse, jobs);
+    const fresh = jobs.filter((job) => {
+      const verdict = verdicts.get(id(job));
+      if (verdict) results.set(id(job), { loaded: false, table: job.table, rows: 0, reason: verdict });
+      return !verdict;
+    });
+    if (fresh.length === 0) return results;
+    const loadedAt = sqlTimestamp((deps.now ?? (() => new Date()))().toISOString());
+    const ledger = (job: Fetched, loadId: number, status: 'loaded' | 'rejected', count: number, reason: string | null) => [
+      job.key,
+      job.etag,
+      loadId,
+      sourceOfKey(job.key),
+      job.table,
+      count,
+      status,
+      reason,
+      loadedAt,
+    ];
+    const inspected = deps.warehouse.dialect === 'duckdb' ? await inspectWithDuckDb(deps.warehouse, fresh) : undefined;
+    await deps.warehouse.transaction(async (tx) => {
+      let loadId = await nextLoadId(tx);
+      const rows: unknown[][] = [];
+      if (inspected) {
+        const accepted = inspected.accepted.map((a) => ({ ...a, loadId: loadId++ }));
+        await insertWithDuckDb(tx, accepted, loadedAt);
+        for (const a of accepted) {
+          rows.push(ledger(a.job, a.loadId, 'loaded', a.count, null));
+          results.set(id(a.job), { loaded: true, table: a.job.table, rows: a.count });
+        }
+        for (const r of inspected.refused) {
+          rows.push(ledger(r.job, loadId++, 'rejected', 0, r.reason));
+          results.set(id(r.job), { loaded: false, table: r.job.table, rows: 0, reason: r.reason });
+        }
+      } else {
+        for (const job of fresh) {
+          try {
+            const count = await bindsLoad(tx, job, loadId, new Date(`${loadedAt}Z`));
+            rows.push(ledger(job, loadId++, 'loaded', count, null));
+            results.set(id(job), { loaded: true, table: job.table, rows: count });
+          } catch (error) {
+            if (!(error instanceof RejectedObject)) throw error;
+            rows.push(ledger(job, loadId++, 'rejected', 0, error.message));
+            results.set(id(job), { loaded: false, table: job.table, rows: 0, reason: error.message });
+          }
+        }
+      }
+      const ts = tx.dialect === 'duckdb' ? 'TIMESTAMP' : 'TIMESTAMP_NTZ';
+      const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS ${ts}))`;
+      for (let start = 0; start < rows.length; start += 200) {
+        const slice = rows.slice(start, start + 200);
+        await tx.exec(`INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(', ')}) VALUES ${slice.map(() => tuple).join(', ')}`, slice.flat());
+      }
+    });
+    for (const job of fresh) {
+      const result = results.get(id(job))!;
+      if (result.loaded) logger.info({ key: job.key, etag: job.etag, table: job.table, rows: result.rows }, 'raw object loaded');
+      else logger.warn({ key: job.key, etag: job.etag, reason: result.reason }, 'raw object refused');
+    }
+    return results;
+  });
+}
+
+const isNotFound = (error: unknown): boolean => ['NotFound', 'NoSuchKey'].includes((error as { code?: string }).code ?? '');
+
+/** Downloads one object to `dir`; a result instead when it is gone. */
+async function fetchObject(store: ObjectStore, request: LoadRequest, dir: string, index: number): Promise<Fetched | LoadResult> {
+  const table = BRONZE_TABLES[sourceOfKey(request.key)!];
+  const file = path.join(dir, `${index}.json`);
+  try {
+    // A plain stream to a file: the minio client's fGetObject is several times slower here.
+    await pipeline(await store.getStream(request.key), createWriteStream(file));
+  } catch (error) {
+    if (isNotFound(error)) return { loaded: false, table, rows: 0, reason: 'object no longer exists' };
+    throw error;
+  }
+  return { ...request, file, table };
 }
 
 /**
  * Moves one raw object into Bronze: one row per record, with its key, ETag and ingestion time.
  * Idempotent per key + ETag (the ledger row is written in the same transaction as the rows).
- * A bad object is recorded in the ledger with the reason, never skipped silently.
+ * A bad object is recorded in the ledger with the reason, never skipped silently. The download
+ * happens before the warehouse is locked, so several loads can fetch while one inserts.
  */
 export async function loadRawObject(deps: LoaderDeps, request: LoadRequest): Promise<LoadResult> {
-  const { key, etag } = LoadRequestSchema.parse(request);
-  const logger = deps.logger.child({ module: 'loader' });
-  if (!isLoadable(key)) return { loaded: false, table: null, rows: 0, reason: 'not a raw object key' };
-  const source = sourceOfKey(key)!;
-  const table = BRONZE_TABLES[source];
+  const parsed = LoadRequestSchema.parse(request);
+  if (!isLoadable(parsed.key)) return { loaded: false, table: null, rows: 0, reason: 'not a raw object key' };
   await ensureBronzeSchema(deps.warehouse);
-  return serialize(deps.warehouse, async () => {
-    const done = await alreadyLoaded(deps.warehouse, { key, etag });
-    if (done) return { loaded: false, table, rows: 0, reason: done };
-    if (!(await deps.store.exists(key))) return { loaded: false, table, rows: 0, reason: 'object no longer exists' };
-    const loadedAt = (deps.now ?? (() => new Date()))();
-    try {
-      const rows = await deps.warehouse.transaction(async (tx) => {
-        const loadId = await nextLoadId(tx);
-        const count =
-          tx.dialect === 'duckdb'
-            ? await loadWithDuckDb(deps, tx, { key, etag }, table, loadId)
-            : await loadWithBinds(deps, tx, { key, etag }, table, loadId);
-        await tx.exec(
-          `INSERT INTO ${LEDGER_TABLE} (object_key, etag, load_id, source, table_name, record_count, status, reason, loaded_at) VALUES (?, ?, ?, ?, ?, ?, 'loaded', NULL, CAST(? AS ${tx.dialect === 'duckdb' ? 'TIMESTAMP' : 'TIMESTAMP_NTZ'}))`,
-          [key, etag, loadId, source, table, count, sqlTimestamp(loadedAt.toISOString())],
-        );
-        return count;
-      });
-      logger.info({ key, etag, table, rows }, 'raw object loaded');
-      return { loaded: true, table, rows };
-    } catch (error) {
-      if (!(error instanceof RejectedObject)) throw error;
-      await deps.warehouse.transaction(async (tx) => {
-        const loadId = await nextLoadId(tx);
-        await tx.exec(
-          `INSERT INTO ${LEDGER_TABLE} (object_key, etag, load_id, source, table_name, record_count, status, reason, loaded_at) VALUES (?, ?, ?, ?, ?, 0, 'rejected', ?, CAST(? AS ${tx.dialect === 'duckdb' ? 'TIMESTAMP' : 'TIMESTAMP_NTZ'}))`,
-          [key, etag, loadId, source, table, error.message, sqlTimestamp(loadedAt.toISOString())],
-        );
-      });
-      logger.warn({ key, etag, reason: error.message }, 'raw object refused');
-      return { loaded: false, table, rows: 0, reason: error.message };
-    }
-  });
+  const seen = (await ledgerVerdicts(deps.warehouse, [parsed])).get(id(parsed));
+  if (seen) return { loaded: false, table: BRONZE_TABLES[sourceOfKey(parsed.key)!], rows: 0, reason: seen };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mars-load-'));
+  try {
+    const fetched = await fetchObject(deps.store, parsed, dir, 0);
+    if (!('file' in fetched)) return fetched;
+    return (await commitObjects(deps, [fetched])).get(id(parsed))!;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export interface PendingSummary {
@@ -223,8 +340,14 @@ export interface PendingSummary {
 
 export type LoadProgress = (p: { done: number; total: number; key: string }) => void;
 
-/** Lists raw/ and loads every object version the ledger has not seen (what `warehouse build` does first). */
-export async function loadPending(deps: LoaderDeps & { onProgress?: LoadProgress }): Promise<PendingSummary> {
+/**
+ * Lists raw/ and loads every object version the ledger has not seen (what `warehouse build`
+ * does first). Objects are downloaded `concurrency` at a time (default 4) while the previous
+ * batch of `batchSize` objects (default 32) is committed in one transaction.
+ */
+export async function loadPending(
+  deps: LoaderDeps & { onProgress?: LoadProgress; concurrency?: number; batchSize?: number },
+): Promise<PendingSummary> {
   await ensureBronzeSchema(deps.warehouse);
   const seen = new Set(
     (await deps.warehouse.query(`SELECT object_key, etag FROM ${LEDGER_TABLE}`)).map((row) => {
@@ -237,23 +360,57 @@ export async function loadPending(deps: LoaderDeps & { onProgress?: LoadProgress
     if (isLoadable(info.key)) candidates.push({ key: info.key, etag: info.etag });
   }
   candidates.sort((a, b) => a.key.localeCompare(b.key));
-  const summary: PendingSummary = { objects: candidates.length, loaded: 0, rejected: 0, skipped: 0, rows: 0, rejections: [] };
-  let done = 0;
-  for (const request of candidates) {
-    if (seen.has(`${request.key}\u0000${request.etag}`)) summary.skipped += 1;
-    else {
-      const result = await loadRawObject(deps, request);
-      if (result.loaded) {
-        summary.loaded += 1;
-        summary.rows += result.rows;
-      } else if (result.reason?.startsWith('already')) summary.skipped += 1;
-      else {
-        summary.rejected += 1;
-        summary.rejections.push({ key: request.key, reason: result.reason ?? 'unknown' });
+  const pending = candidates.filter((c) => !seen.has(id(c)));
+  const summary: PendingSummary = { objects: candidates.length, loaded: 0, rejected: 0, skipped: candidates.length - pending.length, rows: 0, rejections: [] };
+  const batchSize = Math.max(1, deps.batchSize ?? 32);
+  const concurrency = Math.max(1, deps.concurrency ?? 4);
+
+  const download = async (batch: LoadRequest[]) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mars-load-'));
+    const fetched: Array<Fetched | LoadResult> = new Array(batch.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const index = next++;
+        fetched[index] = await fetchObject(deps.store, batch[index]!, dir, index);
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
     }
-    done += 1;
-    deps.onProgress?.({ done, total: candidates.length, key: request.key });
+    return { dir, batch, fetched };
+  };
+
+  const batches: LoadRequest[][] = [];
+  for (let start = 0; start < pending.length; start += batchSize) batches.push(pending.slice(start, start + batchSize));
+  let done = summary.skipped;
+  let downloading = batches.length > 0 ? download(batches[0]!) : undefined;
+  for (let i = 0; i < batches.length; i += 1) {
+    const { dir, batch, fetched } = await downloading!;
+    // The next batch downloads while this one is committed.
+    downloading = i + 1 < batches.length ? download(batches[i + 1]!) : undefined;
+    try {
+      const committed = await commitObjects(deps, fetched.filter((f): f is Fetched => 'file' in f));
+      batch.forEach((request, index) => {
+        const f = fetched[index]!;
+        const result = 'file' in f ? committed.get(id(request))! : f;
+        if (result.loaded) {
+          summary.loaded += 1;
+          summary.rows += result.rows;
+        } else if (result.reason?.startsWith('already')) summary.skipped += 1;
+        else {
+          summary.rejected += 1;
+          summary.rejections.push({ key: request.key, reason: result.reason ?? 'unknown' });
+        }
+        done += 1;
+        deps.onProgress?.({ done, total: candidates.length, key: request.key });
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
   return summary;
 }

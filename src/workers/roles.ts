@@ -15,6 +15,8 @@ import { loadOnEvent } from './loader/load-on-event.ts';
 import { CoalescingRunner } from './models/coalescing-runner.ts';
 import { planNextBatches } from './models/plan-next-batches.ts';
 import type { RoleContext, RoleDefinition } from './role.ts';
+import { timelapseRenderRole } from './timelapse/render-role.ts';
+import { galleryRole, timelapseCommandsRole } from './timelapse/roles.ts';
 
 /** A consumer of one of our topics, wired to the service's producer, metrics and settings. */
 function consumer<T>(ctx: RoleContext, role: string, topic: TopicDefinition<T>, handler: (value: T, meta: MessageMeta) => Promise<void>): TopicConsumer<T> {
@@ -170,4 +172,17 @@ export const queryApiRole: RoleDefinition = {
  * Every role `mars serve` knows, in start order (`--roles` picks a subset, kept in this order).
  * To add a role: export a RoleDefinition from its module and add it here.
  */
-export const ROLES: readonly RoleDefinition[] = [s3EventsRole, loaderRole, modelsRole, schedulerRole, ingestRole, queryApiRole];
+export const ROLES: readonly RoleDefinition[] = [
+  s3EventsRole,
+  loaderRole,
+  modelsRole,
+  schedulerRole,
+  ingestRole,
+  timelapseCommandsRole,
+  timelapseRenderRole,
+  queryApiRole,
+  galleryRole,
+];
+
+/** The metadata pipeline alone: what runs when no timelapse is wanted. */
+export const PIPELINE_ROLES = ['s3-events', 'loader', 'models', 'scheduler', 'ingest', 'query-api'];

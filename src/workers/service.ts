@@ -10,6 +10,11 @@ import { ServiceMetrics } from './metrics.ts';
 import type { RoleContext, RoleDefinition } from './role.ts';
 import { ROLES } from './roles.ts';
 
+/** A part that can tell whether it still works; /healthz fails when one says no. */
+export interface HealthReporter {
+  healthy(): boolean;
+}
+
 export interface MarsServiceOptions {
   config: Config;
   logger: Logger;
@@ -52,7 +57,10 @@ export class MarsService implements Service {
     this.roles = selectRoles(options.definitions ?? ROLES, options.roles);
     this.http = new HttpServer({ port: options.port ?? options.config.port, host: options.config.httpHost, logger: options.logger });
     this.http
-      .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
+      .route('GET', '/healthz', (_req, res) => {
+        const failing = this.unhealthyParts();
+        sendJson(res, failing.length === 0 ? 200 : 503, failing.length === 0 ? { status: 'ok' } : { status: 'failing', parts: failing });
+      })
       .route('GET', '/readyz', (_req, res) => sendJson(res, this.ready ? 200 : 503, { ready: this.ready, roles: this.roles.map((r) => r.name) }))
       .route('GET', '/metrics', async (_req, res) => {
         const text = await this.metrics.text();
@@ -108,6 +116,11 @@ export class MarsService implements Service {
     });
     await closeAll(steps);
   });
+
+  /** Parts that say they have stopped working (consumers kafkajs gave up on, stopped workers). */
+  unhealthyParts(): string[] {
+    return this.started.filter((part) => (part as Partial<HealthReporter>).healthy?.() === false).map((part) => part.name);
+  }
 
   describe(): Record<string, unknown> {
     return {

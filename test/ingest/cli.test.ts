@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summaryLine } from '../../src/cli/commands/ingest.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
 import { allRecordings } from './support.ts';
@@ -50,7 +51,7 @@ describe('mars ingest', () => {
   it('ingests photos into the embedded object store, with progress lines on stderr and one summary line on stdout', async () => {
     const run = await mars(['ingest', 'photos', '--rover', 'spirit', '--sols', '0-2'], env);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('ingested photos for spirit: 6 requests, 77 records, 0 quarantined, 1 objects written\n');
+    expect(run.stdout).toBe('ingested photos for spirit: 6 requests, 77 records, 0 quarantined, 1 object written\n');
     expect(run.stderr).toContain('ingest photos spirit: 0/3 start\n');
     expect(run.stderr).toContain('ingest photos spirit: 3/3 sol ');
 
@@ -62,11 +63,11 @@ describe('mars ingest', () => {
 
   it('ingests the other sources the same way', async () => {
     const manifests = await mars(['ingest', 'manifests', '--rover', 'curiosity'], env);
-    expect(manifests.stdout).toBe('ingested manifests for curiosity: 1 requests, 1 records, 0 quarantined, 1 objects written\n');
+    expect(manifests.stdout).toBe('ingested manifests for curiosity: 1 request, 1 record, 0 quarantined, 1 object written\n');
     const traverse = await mars(['ingest', 'traverse', '--rover', 'perseverance'], env);
     expect(traverse.stdout).toBe('ingested traverse for perseverance: 2 requests, 523 records, 0 quarantined, 2 objects written\n');
     const feed = await mars(['ingest', 'feed', '--rover', 'curiosity', '--sols', '0'], env);
-    expect(feed.stdout).toBe('ingested feed for curiosity: 1 requests, 18 records, 0 quarantined, 1 objects written\n');
+    expect(feed.stdout).toBe('ingested feed for curiosity: 1 request, 18 records, 0 quarantined, 1 object written\n');
   });
 
   it('fails naming the variable to set when the source URL is unset', async () => {
@@ -110,5 +111,22 @@ describe('mars replay', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+  });
+});
+
+describe('the closing summary line', () => {
+  it('names skipped sols and the quarantine object', () => {
+    expect(
+      summaryLine({
+        source: 'photos',
+        rover: 'spirit',
+        requests: 1,
+        records: 73,
+        quarantined: 4,
+        objectKeys: ['raw/photos/spirit/sol-1-1/t.json'],
+        quarantineKey: 'raw/quarantine/photos/spirit/t.json',
+        skippedSols: [0],
+      }),
+    ).toBe('ingested photos for spirit: 1 request, 73 records, 4 quarantined, 1 object written, 1 sol skipped (already ingested) (quarantine: raw/quarantine/photos/spirit/t.json)');
   });
 });

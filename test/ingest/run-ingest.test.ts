@@ -171,6 +171,22 @@ describe('runIngest', () => {
       expect(raw.records).not.toContainEqual(response.photos[30]);
     });
 
+    it('still writes the quarantine when a later batch fails', async () => {
+      const { dir, cleanup } = await tempDir('mars-bad-then-broken');
+      cleanups.push(cleanup);
+      const response = fixture('photos/spirit_sol1.json');
+      response.photos[3].earth_date = 'yesterday';
+      mkdirSync(path.join(dir, 'photos'));
+      writeFileSync(path.join(dir, 'photos', 'spirit_sol1.json'), JSON.stringify(response));
+      const server = await faultyServer(onUrls(/sol=2&/, () => malformedJson()), [dir, nasaFixtures]);
+      const store = await freshStore();
+      const failure = await failureOf(ingest({ source: 'photos', rover: 'spirit', solStart: 1, solEnd: 2 }, { url: server.url, store, env: { INGEST_BATCH_SOLS: '1' } }));
+      expect(failure.code).toBe('HTTP_BAD_JSON');
+      expect(await keysOf(store)).toEqual(['raw/photos/spirit/sol-1-1/20260102T030405678Z.json', 'raw/quarantine/photos/spirit/20260102T030405679Z.json']);
+      const envelope = (await store.getJson('raw/quarantine/photos/spirit/20260102T030405679Z.json')) as QuarantineEnvelope;
+      expect(envelope.items.map((item) => item.reason)).toEqual(['record 3: earth_date: Invalid ISO date']);
+    });
+
     it.each([
       { what: 'malformed JSON', fault: malformedJson(), code: 'HTTP_BAD_JSON', message: /^malformed JSON from http:\/\/127\.0\.0\.1:\d+\/rovers\/spirit\/photos\?sol=1&page=1&api_key=\*\*\*: / },
       {
@@ -189,6 +205,16 @@ describe('runIngest', () => {
       expect(failure.code).toBe(code);
       expect(failure.retriable).toBe(false);
       expect(failure.message).toMatch(message);
+      expect(http.http.requestCount).toBe(1);
+      expect(await keysOf(store)).toEqual([]);
+    });
+
+    it('fails on a body over the size cap, without retrying, and writes nothing', async () => {
+      const store = await freshStore();
+      const http = testHttpClient({ maxResponseBytes: 4096 });
+      const failure = await failureOf(ingest({ source: 'photos', rover: 'curiosity', solStart: 0, solEnd: 0 }, { store, http }));
+      expect(failure.code).toBe('HTTP_TOO_LARGE');
+      expect(failure.message).toMatch(/^response from .*\/rovers\/curiosity\/photos\?sol=0&page=1&api_key=\*\*\* is larger than the 4096-byte cap/);
       expect(http.http.requestCount).toBe(1);
       expect(await keysOf(store)).toEqual([]);
     });

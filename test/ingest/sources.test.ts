@@ -27,6 +27,19 @@ describe('source adapters', () => {
     expect(http.requestCount).toBe(5);
   });
 
+  it('takes everything at once from a server that ignores `page`', async () => {
+    const all = await (await fetch(`${replay.url}/rovers/spirit/photos?sol=1`)).json();
+    const unpaged = await startReplayServer({ dir: allRecordings, faults: () => ({ json: all }) });
+    try {
+      const { http } = testHttpClient();
+      const batch = await fetchPhotosForSol(http, { baseUrl: unpaged.url, apiKey: 'K' }, 'spirit', 1);
+      expect(batch.records).toHaveLength(77);
+      expect(http.requestCount).toBe(1);
+    } finally {
+      await unpaged.close();
+    }
+  });
+
   it('pages the Perseverance feed until a short page', async () => {
     const { http } = testHttpClient();
     const batch = await fetchMars2020Sol(http, replay.url, 394, { perPage: 20 });

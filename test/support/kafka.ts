@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { EmbeddedKafka } from '../../src/platform/kafka/embedded-kafka.ts';
 import { uniqueName } from './temp.ts';
 
@@ -17,7 +17,7 @@ export async function startTestKafka(): Promise<TestKafka> {
   const cluster = new EmbeddedKafka();
   await cluster.start();
   const kafka = new Kafka({ clientId: uniqueName('test'), brokers: cluster.brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   return {
     brokers: cluster.brokers,

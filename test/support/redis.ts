@@ -67,6 +67,8 @@ export class OwnRedis {
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       const probe = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+      // Refusals are expected until the server is up; connect() reports them.
+      probe.on('error', () => undefined);
       try {
         await probe.connect();
         await probe.ping();

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/platform/config.ts';
 import { DeadLetterSchema, MinioEventSchema } from '../../src/platform/kafka/topics.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { Runtime } from '../../src/platform/runtime.ts';
+import { PIPELINE_ROLES } from '../../src/workers/roles.ts';
 import { MarsService } from '../../src/workers/service.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
@@ -54,7 +55,7 @@ describe('mars serve in-process: Kafka → BullMQ → raw objects → Bronze →
       PORT: '0',
     });
     runtime = new Runtime(config, silentLogger);
-    service = new MarsService({ config, logger: silentLogger, runtime });
+    service = new MarsService({ config, logger: silentLogger, runtime, roles: PIPELINE_ROLES });
     await service.start();
     url = service.http.url;
     await settled();

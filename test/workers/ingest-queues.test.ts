@@ -85,6 +85,32 @@ describe('BullMQ ingest queues', () => {
     }
   });
 
+  it('runs a forced command once per message, a redelivered message once', async () => {
+    const prefix = uniquePrefix();
+    let calls = 0;
+    const env = setup(testRedisUrl(), prefix, async () => {
+      calls++;
+      return summary(1);
+    });
+    try {
+      const forced: IngestRequest = { source: 'photos', rover: 'curiosity', solStart: 7, solEnd: 7, force: true };
+      const origin = { topic: 'ingestion-scheduling', partition: 0, offset: '5' };
+      await env.queues.enqueue(forced, origin);
+      await env.queues.enqueue(forced, origin);
+      await env.queues.enqueue(forced, { ...origin, offset: '6' });
+      await env.workers.start();
+      await waitFor('two forced runs', async () => (calls >= 2 ? true : undefined));
+      // The unforced twin was never run, so it is not done; the forced runs recorded their own key.
+      expect(await env.done.get(ingestJobKey({ ...forced, force: undefined }))).toBeNull();
+      expect(await env.done.get(ingestJobKey(forced))).toMatchObject({ records: 1 });
+      await env.workers.close();
+      expect(calls).toBe(2);
+    } finally {
+      await env.close();
+      await deletePrefix(testRedisUrl(), prefix);
+    }
+  });
+
   it('shares one NASA request budget across processes through Redis', async () => {
     const prefix = uniquePrefix();
     const a = createRedis(testRedisUrl());

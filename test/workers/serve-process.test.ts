@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { createKafkaClient } from '../../src/platform/kafka/client.ts';
 import { KafkaProducer } from '../../src/platform/kafka/producer.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
+import { PIPELINE_ROLES } from '../../src/workers/roles.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { startTestS3 } from '../support/s3.ts';
@@ -33,8 +34,8 @@ interface ServeChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function spawnServe(env: Record<string, string>): Promise<ServeChild> {
-  const child = spawn(process.execPath, ['bin/mars.js', 'serve'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnServe(env: Record<string, string>, args: string[] = []): Promise<ServeChild> {
+  const child = spawn(process.execPath, ['bin/mars.js', 'serve', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -95,9 +96,14 @@ describe('mars serve as a process: SIGKILL mid-load, restart, SIGTERM', () => {
   });
 
   it('loses and duplicates nothing across a SIGKILL mid-load, then drains on SIGTERM and exits 0', async () => {
-    const first = await spawnServe(env);
+    const first = await spawnServe(env, ['--roles', PIPELINE_ROLES.join(',')]);
     children.push(first.child);
-    for (const command of COMMANDS) await kafka.send('ingestion-scheduling', [JSON.stringify(command)]);
+    // Any producer will do: kcat, as an operator would.
+    const published = spawnSync('kcat', ['-P', '-b', kafka.brokers[0]!, '-t', 'ingestion-scheduling'], {
+      input: COMMANDS.map((c) => JSON.stringify(c)).join('\n') + '\n',
+      encoding: 'utf8',
+    });
+    expect(published.status).toBe(0);
     // Kill as soon as every raw object is written: the loader is then still at work on them.
     await waitFor('five raw objects', async () => {
       let n = 0;
@@ -109,7 +115,7 @@ describe('mars serve as a process: SIGKILL mid-load, restart, SIGTERM', () => {
     const loadedBeforeKill = (first.stderr().match(/"msg":"raw object loaded"/g) ?? []).length;
     expect(loadedBeforeKill).toBeLessThan(COMMANDS.length);
 
-    const second = await spawnServe(env);
+    const second = await spawnServe(env, ['--roles', PIPELINE_ROLES.join(',')]);
     children.push(second.child);
     await waitFor(
       'every photo in FLAT_PHOTO_RESPONSE',
@@ -140,5 +146,71 @@ describe('mars serve as a process: SIGKILL mid-load, restart, SIGTERM', () => {
     } finally {
       await warehouse.close();
     }
+  });
+});
+
+describe('mars serve on embedded parts (KAFKA_BROKERS and S3_ENDPOINT unset)', () => {
+  let replay: ReplayServer;
+  let temp: Awaited<ReturnType<typeof tempDir>>;
+  const prefix = uniquePrefix();
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    [replay, temp] = await Promise.all([startReplayServer({ dir: nasaFixtures }), tempDir('mars-serve-embedded')]);
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all([replay?.close(), deletePrefix(testRedisUrl(), prefix)]);
+    await temp?.cleanup();
+  });
+
+  it('dead-letters bad values, then turns a kcat-published command into rows; SIGTERM exits 0', async () => {
+    const serve = await spawnServe({
+      DATA_DIR: temp.dir,
+      NASA_API_BASE_URL: replay.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      MODEL_DEBOUNCE_MS: '300',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    });
+    child = serve.child;
+    const broker = /"brokers":\["(127\.0\.0\.1:\d+)"\],"msg":"KAFKA_BROKERS unset/.exec(serve.stderr())?.[1];
+    expect(broker).toBeDefined();
+    const kcat = (args: string[], input?: string) => spawnSync('kcat', ['-b', broker!, ...args], { input, encoding: 'utf8', timeout: 30_000 });
+    const bad = ['not json', '{"source":"photos","rover":"curiosity"}'];
+    expect(kcat(['-P', '-t', 'ingestion-scheduling'], `${bad.join('\n')}\n`).status).toBe(0);
+    expect(kcat(['-P', '-t', 'minio-events'], `{"EventName":\n{"EventName":"s3:ObjectCreated:Put"}\n`).status).toBe(0);
+    expect(kcat(['-P', '-t', 'ingestion-scheduling'], '{"source":"photos","rover":"spirit","solStart":1,"solEnd":1}\n').status).toBe(0);
+
+    await waitFor('spirit sol 1 in FLAT_PHOTO_RESPONSE', async () => {
+      const [row] = await queryService(serve.url, `SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE rover_name = 'spirit' AND sol = 1`);
+      return Number(row!.n) === 77 ? true : undefined;
+    });
+    const readLetters = () =>
+      kcat(['-C', '-t', 'dead-letter', '-e', '-q'])
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { topic: string; reason: string; value: string })
+        .map((l) => `${l.topic} ${l.reason} ${l.value}`)
+        .sort();
+    const letters = await waitFor('four dead letters', async () => {
+      const got = readLetters();
+      return got.length >= 4 ? got : undefined;
+    });
+    expect(letters).toEqual([
+      'ingestion-scheduling invalid-json not json',
+      'ingestion-scheduling invalid-schema {"source":"photos","rover":"curiosity"}',
+      'minio-events invalid-json {"EventName":',
+      'minio-events invalid-schema {"EventName":"s3:ObjectCreated:Put"}',
+    ]);
+    const health = await fetch(`${serve.url}/healthz`);
+    expect(health.status).toBe(200);
+
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+    // The embedded cluster went with the service.
+    expect(kcat(['-L', '-m', '3']).status).not.toBe(0);
   });
 });

@@ -14,14 +14,16 @@ interface IngestOptions {
   json?: boolean;
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function summaryLine(summary: IngestSummary): string {
   const parts = [
-    `${summary.requests} requests`,
-    `${summary.records} records`,
+    count(summary.requests, 'request'),
+    count(summary.records, 'record'),
     `${summary.quarantined} quarantined`,
-    `${summary.objectKeys.length} objects written`,
+    `${count(summary.objectKeys.length, 'object')} written`,
   ];
-  if (summary.skippedSols.length > 0) parts.push(`${summary.skippedSols.length} sols skipped (already ingested)`);
+  if (summary.skippedSols.length > 0) parts.push(`${count(summary.skippedSols.length, 'sol')} skipped (already ingested)`);
   const quarantine = summary.quarantineKey ? ` (quarantine: ${summary.quarantineKey})` : '';
   return `ingested ${summary.source} for ${summary.rover}: ${parts.join(', ')}${quarantine}`;
 }

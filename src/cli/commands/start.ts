@@ -1,5 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { startReplayServer, type ReplayServer } from '../../ingest/replay/replay-server.ts';
 import { DEFAULT_DOWNLOAD_HOSTS, loadConfig } from '../../platform/config.ts';
@@ -18,9 +19,9 @@ import { galleryRole, timelapseCommandsRole } from '../../workers/timelapse/role
 import { TimelapseCommandSchema } from '../../workers/timelapse/schemas.ts';
 import { TimelapseTopics } from '../../workers/timelapse/topics.ts';
 import { createEventDisplay } from './timelapse.ts';
-import { Queue } from 'bullmq';
 
 const STAGES = 6;
+const SHUTDOWN_GRACE_MS = 10_000;
 const say = (step: number, message: string) => process.stdout.write(`[${step}/${STAGES}] ${message}\n`);
 
 /** Whether a TCP port on 127.0.0.1 is free to listen on. */
@@ -137,7 +138,13 @@ export function register(program: Command): void {
         process.once('SIGTERM', resolve);
       });
       process.stdout.write('stopping…\n');
-      await shutdown();
-      process.stdout.write('stopped.\n');
+      // Ctrl-C reaches the whole process group, so the embedded Kafka may already be gone and
+      // its clients would retry it for a long time: give the orderly stop a bound.
+      const bounded = await Promise.race([
+        shutdown().then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS).unref()),
+      ]);
+      process.stdout.write(bounded ? 'stopped.\n' : `stopped (some parts did not close within ${SHUTDOWN_GRACE_MS / 1000} s).\n`);
+      process.exit(0);
     });
 }

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** What the HttpClient asks before every request: resolve when a request may go out. */
+export interface RateLimiter {
+  take(): Promise<void>;
+}
+
 export interface TokenBucketOptions {
   /** Tokens added per hour (the request budget). */
   perHour: number;
@@ -15,7 +20,7 @@ export interface TokenBucketOptions {
  * A token bucket: each request takes one token; tokens come back at `perHour / 3600` a second.
  * Waiters are served in arrival order, so a burst cannot starve an earlier caller.
  */
-export class TokenBucket {
+export class TokenBucket implements RateLimiter {
   readonly perHour: number;
   readonly capacity: number;
   private tokens: number;

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -249,7 +249,10 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 function sendImage(res: ServerResponse, folder: ReplayFolder, name: string): void {
   const file = name.includes('..') ? null : folder.locate(path.join('images', path.basename(name)));
   if (!file) return sendJson(res, 404, { errors: `no image ${name}` });
-  res.writeHead(200, { 'content-type': IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream' });
+  res.writeHead(200, {
+    'content-type': IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'content-length': statSync(file).size,
+  });
   createReadStream(file).pipe(res);
 }
 

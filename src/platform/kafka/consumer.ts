@@ -59,6 +59,8 @@ export class TopicConsumer<T> implements Service {
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private counts = { consumed: 0, deadLettered: 0 };
+  /** Set when kafkajs gave up on this consumer (a crash it will not restart from). */
+  private crashed?: string;
   private joinedResolve?: () => void;
   /** Resolves once the consumer has joined its group and been given partitions. */
   readonly joined: Promise<void>;
@@ -76,6 +78,10 @@ export class TopicConsumer<T> implements Service {
     });
     this.joined = new Promise((resolve) => (this.joinedResolve = resolve));
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.joinedResolve?.());
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.logger.error({ error: payload.error.message, restart: payload.restart }, payload.restart ? 'consumer crashed; restarting' : 'consumer crashed for good');
+      if (!payload.restart) this.crashed = payload.error.message;
+    });
   }
 
   async start(): Promise<void> {
@@ -190,7 +196,12 @@ export class TopicConsumer<T> implements Service {
     await this.consumer.disconnect();
   });
 
+  /** False once the consumer has stopped for good: the process should be restarted. */
+  healthy(): boolean {
+    return this.crashed === undefined;
+  }
+
   describe(): Record<string, unknown> {
-    return { topic: this.options.topic.name, groupId: this.options.groupId, ...this.counts };
+    return { topic: this.options.topic.name, groupId: this.options.groupId, ...this.counts, ...(this.crashed ? { crashed: this.crashed } : {}) };
   }
 }

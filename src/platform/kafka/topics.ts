@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { S3EventRecordSchema } from '../object-store/embedded-s3.ts';
 import { IngestRequestSchema, type IngestRequest } from '../../ingest/ingest-request.ts';
-import { TimelapseCommandSchema, TimelapseEventSchema } from '../../workers/timelapse/schemas.ts';
 
 /**
  * The topics of the product's contract and the zod schema of each one's values. Producers
  * validate before sending and consumers after receiving, so a bad value is caught at both
- * ends. The timelapse topics' schemas live with their handler (`src/workers/timelapse/`).
+ * ends. The timelapse topics are defined with their handler (`src/workers/timelapse/topics.ts`).
  */
 export interface TopicDefinition<T> {
   readonly name: string;
@@ -77,7 +76,5 @@ export const Topics = {
   ingestionScheduling: defineTopic(TOPIC_NAMES.ingestionScheduling, IngestionCommandSchema),
   minioEvents: defineTopic(TOPIC_NAMES.minioEvents, MinioEventSchema),
   warehouseLoadComplete: defineTopic(TOPIC_NAMES.warehouseLoadComplete, WarehouseLoadCompleteSchema),
-  timelapseCommands: defineTopic(TOPIC_NAMES.timelapseCommands, TimelapseCommandSchema),
-  timelapseEvents: defineTopic(TOPIC_NAMES.timelapseEvents, TimelapseEventSchema),
   deadLetter: defineTopic(TOPIC_NAMES.deadLetter, DeadLetterSchema),
 } as const;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IngestRequest } from '../../ingest/ingest-request.ts';
@@ -7,6 +8,10 @@ import type { Logger } from '../../platform/logger.ts';
 import type { JobCountSource } from '../metrics.ts';
 import type { DoneRecords } from './done-records.ts';
 import { ingestJobKey, ingestQueueName, type IngestJob, type Origin } from './ingest-job.ts';
+
+function forcedJobId(key: string, origin: Origin): string {
+  return createHash('sha256').update(`${key}/${origin.topic}/${origin.partition}/${origin.offset}`).digest('hex').slice(0, 32);
+}
 
 export interface IngestQueuesOptions {
   /** Shared connection; not closed here. */
@@ -38,9 +43,12 @@ export class IngestQueues implements Service {
 
   /** Resolves once the job is stored in Redis (or known to be queued or done already). */
   async enqueue(request: IngestRequest, origin: Origin | null): Promise<EnqueueOutcome> {
-    const jobId = ingestJobKey(request);
+    const key = ingestJobKey(request);
+    // A forced command without a requestId means "run again": each message is its own job, and
+    // only a redelivery of that same message collapses onto it.
+    const jobId = request.force && !request.requestId && origin ? forcedJobId(key, origin) : key;
     const queue = this.queues.get(request.source)!;
-    if (!request.force && (await this.options.done.get(jobId))) {
+    if (!request.force && (await this.options.done.get(key))) {
       this.logger.info({ jobId, request }, 'command already done: not queued again');
       return { status: 'already-done', jobId, queue: queue.name };
     }

@@ -118,6 +118,11 @@ export class IngestWorkers implements Service {
     await closeAll([...this.workers.map((worker) => () => worker.close()), ...this.connections.map((connection) => () => closeRedis(connection))]);
   });
 
+  /** False if a worker stopped on its own (not through close). */
+  healthy(): boolean {
+    return this.workers.every((worker) => worker.isRunning() || worker.closing !== undefined);
+  }
+
   describe(): Record<string, unknown> {
     return { workers: this.workers.map((w) => w.name), ...this.counts };
   }

@@ -41,14 +41,12 @@ export interface RenderWorkerOptions {
   metadataPollMs?: number;
 }
 
-/** Where each media stage sits in the request's overall progress. */
-const STAGE_SPAN: Record<RenderStage, [number, number]> = {
-  download: [0.0, 0.35],
-  analyse: [0.35, 0.55],
-  normalise: [0.55, 0.65],
-  encode: [0.65, 0.95],
-  publish: [0.95, 1.0],
-};
+/**
+ * Each media stage's share of a request's progress. The stages overlap (frames are analysed,
+ * normalised and encoded as a stream), so the overall fraction is the weighted sum of every
+ * stage's own fraction: it only ever grows.
+ */
+const STAGE_WEIGHT: Record<RenderStage, number> = { download: 0.3, analyse: 0.25, normalise: 0.1, encode: 0.3, publish: 0.05 };
 
 /**
  * The BullMQ worker that renders timelapses. It waits for scheduled metadata when the job
@@ -202,12 +200,12 @@ export function renderOptionsOf(command: TimelapseCommand): RenderOptions {
 }
 
 /**
- * Turns the media pipeline's per-stage progress into the request's overall fraction, and
- * sends it on (job progress and an event) when the stage changes or it moved by 5 %.
+ * Turns the media pipeline's per-stage progress into the request's overall fraction, and sends
+ * it on (job progress and an event) when a stage starts or the whole moved by 5 %.
  */
 class ProgressReporter {
-  private lastStage?: TimelapseStage;
-  private lastFraction = -1;
+  private readonly fractions = new Map<RenderStage, number>();
+  private lastSent = -1;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -216,16 +214,17 @@ class ProgressReporter {
   ) {}
 
   report(stage: RenderStage, stageFraction: number): void {
-    const [from, to] = STAGE_SPAN[stage];
-    const fraction = Math.min(1, Math.max(0, from + (to - from) * Math.min(1, Math.max(0, stageFraction))));
-    if (stage === this.lastStage && fraction - this.lastFraction < 0.05) return;
-    this.lastStage = stage;
-    this.lastFraction = fraction;
-    const rounded = Math.round(fraction * 1000) / 1000;
+    const newStage = !this.fractions.has(stage);
+    this.fractions.set(stage, Math.min(1, Math.max(this.fractions.get(stage) ?? 0, stageFraction)));
+    let overall = 0;
+    for (const [s, f] of this.fractions) overall += STAGE_WEIGHT[s] * f;
+    overall = Math.round(Math.min(1, overall) * 1000) / 1000;
+    if (!newStage && overall - this.lastSent < 0.05) return;
+    this.lastSent = overall;
     // Sent in order, one at a time; a failed send must not fail the render.
     this.chain = this.chain
-      .then(() => this.job.updateProgress({ stage, fraction: rounded }))
-      .then(() => this.send(stage, rounded))
+      .then(() => this.job.updateProgress({ stage, fraction: overall }))
+      .then(() => this.send(stage, overall))
       .catch(() => undefined);
   }
 

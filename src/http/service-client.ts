@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { Row } from '../warehouse/warehouse.ts';
+
+const QueryAnswerSchema = z.union([z.object({ rows: z.array(z.record(z.string(), z.unknown())) }), z.object({ error: z.string() })]);
+
+/**
+ * Runs a read-only query through a running `mars serve` (`POST /api/query`): how the other
+ * `mars` commands reach the embedded DuckDB file while the service holds it.
+ */
+export async function queryThroughService(serviceUrl: string, sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/query', serviceUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sql, params }),
+    });
+  } catch (error) {
+    throw new Error(`No mars serve answered at ${serviceUrl} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+  const answer = QueryAnswerSchema.parse(await response.json());
+  if ('error' in answer) throw new Error(`mars serve at ${serviceUrl} refused the query: ${answer.error}`);
+  return answer.rows;
+}

@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { fixturesDir } from '../support/temp.ts';
+
+const root = path.resolve(fixturesDir, '..', '..');
+const sequenceDir = path.join(fixturesDir, 'frames', 'sequence');
+const LabelsSchema = z.array(z.object({ file: z.string(), good: z.boolean(), kind: z.string(), reason: z.string().nullable() }));
+const labels = LabelsSchema.parse(JSON.parse(readFileSync(path.join(fixturesDir, 'frames', 'labels.json'), 'utf8')));
+const VerdictsSchema = z.array(
+  z.object({ file: z.string(), accepted: z.boolean(), reason: z.string().nullable(), detail: z.string().nullable(), metrics: z.record(z.string(), z.number()) }),
+);
+
+describe('mars frames analyze on the labelled sequence derived from a real Navcam frame', () => {
+  const files = labels.map((l) => path.join(sequenceDir, l.file));
+  const run = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', ...files, '--json'], { cwd: root, encoding: 'utf8' });
+
+  it('prints one JSON array with file, accepted, reason and metrics for every file, in order', () => {
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const verdicts = VerdictsSchema.parse(JSON.parse(run.stdout));
+    expect(verdicts.map((v) => v.file)).toEqual(files);
+    const decoded = verdicts.find((v) => v.accepted)!;
+    expect(Object.keys(decoded.metrics).sort()).toEqual(
+      ['blurScore', 'brightClipped', 'darkClipped', 'entropy', 'height', 'laplacianVariance', 'mean', 'stdDev', 'width'].sort(),
+    );
+  });
+
+  it('rejects every degraded frame for its own reason', () => {
+    const verdicts = VerdictsSchema.parse(JSON.parse(run.stdout));
+    const degraded = labels.map((l, i) => ({ ...l, verdict: verdicts[i]! })).filter((l) => !l.good);
+    expect(degraded.map((d) => [d.kind, d.verdict.accepted, d.verdict.reason])).toEqual([
+      ['not-an-image', false, 'not-an-image'],
+      ['blurred', false, 'blurred'],
+      ['black', false, 'black'],
+      ['over-exposed', false, 'over-exposed'],
+      ['thumbnail', false, 'not-dominant-size'],
+      ['truncated', false, 'truncated'],
+      ['duplicate', false, 'duplicate'],
+    ]);
+  });
+
+  it('keeps every good frame: pans, brightness drift, near-identical neighbours and soft sky frames', () => {
+    const verdicts = VerdictsSchema.parse(JSON.parse(run.stdout));
+    const good = labels.map((l, i) => ({ ...l, verdict: verdicts[i]! })).filter((l) => l.good);
+    expect(good).toHaveLength(23);
+    expect(good.filter((g) => !g.verdict.accepted).map((g) => g.file)).toEqual([]);
+    expect(good.filter((g) => g.kind === 'soft-sky')).toHaveLength(4);
+  });
+
+  it('prints a readable table without --json', () => {
+    const table = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', files[0]!, files[12]!], { cwd: root, encoding: 'utf8' });
+    expect(table.status).toBe(0);
+    expect(table.stdout.trim().split('\n')).toHaveLength(3);
+    expect(table.stdout).toContain('rejected  not-an-image: the bytes do not start with a known image signature');
+    expect(table.stdout.trim().endsWith('1 kept, 1 rejected')).toBe(true);
+  });
+});

@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveMediaTools } from '../../src/media/media-tools.ts';
+import { probeVideo } from '../../src/media/probe-video.ts';
+import { RENDER_QUEUE } from '../../src/workers/timelapse/render-job.ts';
+import { EMPTY_SOLS, startTimelapseHarness, type TimelapseHarness } from './harness.ts';
+
+const NAVCAM_LEFT_IDS = [
+  952932, 952933, 952934, 952935, 952936, 952937, 952938, 952939, 952948, 952949, 952950, 952951, 952961, 952962, 952963, 952964, 952965,
+  952966, 952967, 952968,
+].map(String);
+const command = { requestId: 'flow-1', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 394, solEnd: 394, fps: 12 };
+const prefix = 'timelapses/perseverance/NAVCAM_LEFT/394-394/flow-1/';
+
+let h: TimelapseHarness;
+
+beforeAll(async () => {
+  h = await startTimelapseHarness();
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+async function publishedObjects() {
+  const store = await h.runtime.objectStore();
+  const out: Array<{ key: string; etag: string; lastModified: number }> = [];
+  for await (const o of store.list('timelapses/')) out.push({ key: o.key, etag: o.etag, lastModified: o.lastModified.getTime() });
+  return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+describe('a timelapse command on the embedded parts', () => {
+  it('ends in a completed event whose key holds a valid H.264 MP4, with lineage for every candidate frame', async () => {
+    const { final, events } = await h.request(command);
+    expect(final.status, JSON.stringify(final)).toBe('completed');
+    if (final.status !== 'completed') return;
+    expect(final.keys).toEqual({
+      video: `${prefix}video.mp4`,
+      poster: `${prefix}poster.jpg`,
+      contact: `${prefix}contact.jpg`,
+      manifest: `${prefix}manifest.json`,
+    });
+    expect(final.framesAccepted).toBe(18);
+    expect(final.framesRejected).toBe(2);
+    expect(new URL(final.url).pathname).toBe(`/${h.env.S3_BUCKET}/${prefix}video.mp4`);
+    expect(events[0]).toMatchObject({ status: 'accepted', frames: 20 });
+    const progress = events.filter((e) => e.status === 'progress');
+    expect(progress.length).toBeGreaterThan(2);
+    const fractions = progress.map((e) => (e.status === 'progress' ? e.fraction : 0));
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+
+    // The presigned URL serves the video itself.
+    const video = Buffer.from(await (await fetch(final.url)).arrayBuffer());
+    const file = path.join(h.dir, 'video.mp4');
+    await (await h.runtime.objectStore()).fGet(final.keys.video, file);
+    const probe = await probeVideo(resolveMediaTools(h.config).ffprobePath, file);
+    expect(video.length).toBeGreaterThan(1000);
+    expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', frames: 18, width: 800, height: 600 });
+    expect(probe.durationSeconds).toBeCloseTo(1.5, 1);
+
+    const warehouse = await h.runtime.warehouse();
+    const frames = await warehouse.query<{ image_id: string; accepted: boolean; reason: string | null; frame_index: number | null }>(
+      `SELECT image_id, accepted, reason, frame_index FROM MARS_LINEAGE.RENDER_FRAMES WHERE request_id = 'flow-1' ORDER BY candidate_index`,
+    );
+    expect(frames.map((f) => f.image_id)).toEqual(NAVCAM_LEFT_IDS);
+    expect(frames.filter((f) => !f.accepted).map((f) => [f.image_id, f.reason])).toEqual([
+      ['952938', 'blurred'],
+      ['952962', 'black'],
+    ]);
+    expect(frames.filter((f) => f.accepted).map((f) => f.frame_index)).toEqual([...Array(18).keys()]);
+    const runs = await warehouse.query(`SELECT status, frames_total, frames_accepted, video_key FROM MARS_LINEAGE.RENDER_RUNS WHERE request_id = 'flow-1'`);
+    expect(runs).toEqual([{ status: 'completed', frames_total: 20, frames_accepted: 18, video_key: `${prefix}video.mp4` }]);
+    expect((await publishedObjects()).map((o) => o.key)).toEqual([`${prefix}contact.jpg`, `${prefix}manifest.json`, `${prefix}poster.jpg`, `${prefix}video.mp4`]);
+  }, 120_000);
+
+  it('answers the same requestId again with the existing result and renders nothing', async () => {
+    const before = await publishedObjects();
+    const { final } = await h.request(command, { repeat: true });
+    expect(final).toMatchObject({ status: 'completed', repeat: true, framesAccepted: 18, keys: { video: `${prefix}video.mp4` } });
+    expect(await publishedObjects()).toEqual(before);
+    const queue = new Queue(RENDER_QUEUE, { connection: { url: h.config.redisUrl }, prefix: h.config.queues.prefix });
+    try {
+      expect(await queue.getJobCounts('completed', 'waiting', 'active', 'failed', 'delayed')).toEqual({ completed: 1, waiting: 0, active: 0, failed: 0, delayed: 0 });
+    } finally {
+      await queue.close();
+    }
+    const warehouse = await h.runtime.warehouse();
+    expect(await warehouse.query(`SELECT COUNT(*) AS n FROM MARS_LINEAGE.RENDER_RUNS`)).toEqual([{ n: 1 }]);
+  }, 60_000);
+
+  it('fails an unknown camera with a reason naming the cameras there are', async () => {
+    const { final } = await h.request({ ...command, requestId: 'flow-unknown-camera', camera: 'SKYCAM_9' });
+    expect(final).toMatchObject({
+      status: 'failed',
+      reason:
+        'unknown camera SKYCAM_9 for perseverance (cameras in the warehouse: FRONT_HAZCAM_LEFT_A, FRONT_HAZCAM_RIGHT_A, NAVCAM_LEFT, NAVCAM_RIGHT, REAR_HAZCAM_LEFT, REAR_HAZCAM_RIGHT)',
+    });
+  }, 60_000);
+
+  it('fails an empty sol range with a clear reason', async () => {
+    const { final } = await h.request({ ...command, requestId: 'flow-empty', ...EMPTY_SOLS });
+    expect(final).toMatchObject({
+      status: 'failed',
+      reason: 'no full-size NAVCAM_LEFT frames from perseverance in sols 390-393; the warehouse has no photos of those sols',
+    });
+    // A repeat of a failed request answers with the same reason.
+    const again = await h.request({ ...command, requestId: 'flow-empty', ...EMPTY_SOLS }, { repeat: true });
+    expect(again.final).toMatchObject({ status: 'failed', repeat: true, reason: final.status === 'failed' ? final.reason : '' });
+  }, 60_000);
+
+  it('dead-letters a command that fails the schema, and goes on', async () => {
+    await h.sendCommand({ requestId: 'flow-bad', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 10, solEnd: 5 });
+    const letters = await h.kafka.readTopic('dead-letter', 1);
+    const letter = JSON.parse(letters[0]!.value!);
+    expect(letter).toMatchObject({ reason: 'invalid-schema', topic: 'timelapse-commands' });
+    expect(letter.detail).toContain('solEnd must not be before solStart');
+  }, 60_000);
+});

@@ -1,4 +1,4 @@
-import { readImageSize, dominantSize } from './dominant-size.ts';
+import { dominantSize, readImageHeader } from './dominant-size.ts';
 import type { FramePool } from './frame-pool.ts';
 import type { FrameTaskResult } from './frame-task.ts';
 import { SequenceJudge, type FrameDecision, type JudgeInput } from './quality-judge.ts';
@@ -27,8 +27,8 @@ export async function analyseFiles(
   files: readonly string[],
   deps: { pool: FramePool; thresholds: QualityThresholds; limitInputPixels: number },
 ): Promise<FileVerdict[]> {
-  const sizes = await Promise.all(files.map((file) => readImageSize(file)));
-  const judge = new SequenceJudge(dominantSize(sizes), deps.thresholds, false, (index) => files[index]!);
+  const sizes = await Promise.all(files.map((file) => readImageHeader(file)));
+  const judge = new SequenceJudge(dominantSize(sizes), deps.thresholds, (index) => files[index]!);
   const decisions: FrameDecision[] = [];
   // Results are consumed in order with a bounded number in flight.
   const inFlight: Array<Promise<FrameTaskResult>> = [];

@@ -34,9 +34,10 @@ export function captionText(frame: { rover: string; camera: string; sol: number;
   return `${frame.rover} ${frame.camera} SOL ${frame.sol}${time}`.toUpperCase();
 }
 
-/** Draws text in white on a dark band at the lower left, scaled to the frame height. In place. */
+/** Draws text in white on a dark band at the lower left, scaled to the frame. In place. */
 export function drawCaption(rgb: Uint8Array, width: number, height: number, text: string): void {
-  const scale = Math.max(1, Math.round(height / 240));
+  // About 1/30 of the frame height, smaller when the line would not fit the width.
+  const scale = Math.max(1, Math.min(Math.round(height / 240), Math.floor((width * 0.95) / (text.length * 6 + 8))));
   const advance = 6 * scale;
   const margin = 4 * scale;
   const textWidth = Math.min(text.length * advance, width - 2 * margin);

@@ -7,8 +7,12 @@ export interface Size {
   height: number;
 }
 
-/** Reads only an image file's header (no decode): its size, or null when it is no image. */
-export async function readImageSize(path: string): Promise<Size | null> {
+export interface ImageHeader extends Size {
+  format: string;
+}
+
+/** Reads only an image file's header (no decode): its size and format, or null when it is no image. */
+export async function readImageHeader(path: string): Promise<ImageHeader | null> {
   const handle = await open(path, 'r');
   let head: Buffer;
   try {
@@ -22,7 +26,7 @@ export async function readImageSize(path: string): Promise<Size | null> {
   try {
     // libvips reads the header only for metadata.
     const meta = await sharp(path).metadata();
-    return meta.width && meta.height ? { width: meta.width, height: meta.height } : null;
+    return meta.width && meta.height ? { width: meta.width, height: meta.height, format: meta.format ?? 'unknown' } : null;
   } catch {
     return null;
   }

@@ -6,15 +6,27 @@ import type { RenderFormat } from './render-options.ts';
 
 /**
  * The one module that drives ffmpeg for encoding. fluent-ffmpeg is unmaintained: its percent
- * progress is unreliable with piped frames (we count frames instead) and its timeouts do not
+ * progress is unreliable with piped frames (frames written are counted instead) and its timeouts do not
  * kill the process, so the caller aborts explicitly; stderr is always drained and its tail
  * kept for error messages.
  */
 
+/**
+ * What goes into ffmpeg's stdin: raw RGB frames already at the output size (when the pipeline
+ * draws on frames itself), or the original image files as they are (JPEG or PNG), which ffmpeg
+ * decodes, scales and fits itself, as a bare ffmpeg encode of the same files would.
+ */
+export type EncoderInput = { kind: 'raw' } | { kind: 'encoded'; codec: 'mjpeg' | 'png' };
+
 export interface EncoderSettings {
   ffmpegPath: string;
+  input: EncoderInput;
+  /** Output size, even. */
   width: number;
   height: number;
+  fit: 'letterbox' | 'crop';
+  /** Frames either side that ffmpeg's deflicker filter levels brightness against; 0 for none. */
+  levelWindow: number;
   fps: number;
   format: RenderFormat;
   crf: number;
@@ -47,27 +59,53 @@ export function outputArguments(settings: Pick<EncoderSettings, 'format' | 'crf'
   ];
 }
 
+/**
+ * The normalising filter chain: fit to the output size (bars or crop, aspect kept), grey or
+ * full-range input to yuv420p, and brightness levelled against the neighbours' median.
+ */
+export function filterChain(settings: Pick<EncoderSettings, 'input' | 'width' | 'height' | 'fit' | 'levelWindow'>): string {
+  const { width: w, height: h } = settings;
+  const filters: string[] = [];
+  if (settings.input.kind === 'encoded') {
+    filters.push(
+      settings.fit === 'crop'
+        ? `scale=${w}:${h}:force_original_aspect_ratio=increase:flags=lanczos,crop=${w}:${h}`
+        : `scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=lanczos,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=black`,
+    );
+  }
+  filters.push('format=yuv420p');
+  // deflicker takes a window of 2..129 frames.
+  if (settings.levelWindow > 0) filters.push(`deflicker=size=${Math.min(129, 2 * settings.levelWindow + 1)}:mode=median`);
+  filters.push('setsar=1');
+  return filters.join(',');
+}
+
 const STDERR_LINES = 25;
 
-/** Feeds raw RGB frames to ffmpeg through stdin, with backpressure. */
+/** Feeds frames to ffmpeg through stdin, with backpressure. */
 export class FrameEncoder {
-  private readonly input = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+  private readonly stdin = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
   private readonly stderr: string[] = [];
   private readonly done: Promise<void>;
   private readonly command: ffmpeg.FfmpegCommand;
   private failure?: EncodeError;
   private frames = 0;
   private aborted = false;
+  /** Bytes of one raw frame; 0 for encoded input, whose files vary. */
   readonly frameBytes: number;
 
   constructor(private readonly settings: EncoderSettings) {
-    this.frameBytes = settings.width * settings.height * 3;
+    const { input } = settings;
+    this.frameBytes = input.kind === 'raw' ? settings.width * settings.height * 3 : 0;
+    const inputOptions =
+      input.kind === 'raw'
+        ? ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-video_size', `${settings.width}x${settings.height}`, '-framerate', String(settings.fps)]
+        : ['-f', 'image2pipe', '-c:v', input.codec, '-framerate', String(settings.fps)];
     this.command = ffmpeg()
       .setFfmpegPath(settings.ffmpegPath)
-      .input(this.input)
-      .inputFormat('rawvideo')
-      .inputOptions(['-pix_fmt', 'rgb24', '-video_size', `${settings.width}x${settings.height}`, '-framerate', String(settings.fps)])
-      .outputOptions(outputArguments(settings))
+      .input(this.stdin)
+      .inputOptions(inputOptions)
+      .outputOptions(['-vf', filterChain(settings), ...outputArguments(settings)])
       .output(settings.outputPath);
     this.done = new Promise<void>((resolve, reject) => {
       this.command
@@ -81,7 +119,7 @@ export class FrameEncoder {
             this.stderr.join('\n'),
           );
           // Unblock a writer waiting for 'drain'.
-          this.input.destroy();
+          this.stdin.destroy();
           reject(this.failure);
         })
         .on('end', () => resolve());
@@ -95,22 +133,22 @@ export class FrameEncoder {
     return this.frames;
   }
 
-  /** Writes one frame; resolves when ffmpeg can take more. */
+  /** Writes one frame (raw pixels or a whole image file); resolves when ffmpeg can take more. */
   async write(frame: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (frame.length !== this.frameBytes) {
+    if (this.frameBytes > 0 && frame.length !== this.frameBytes) {
       throw new MarsError(`frame of ${frame.length} bytes, expected ${this.frameBytes} (${this.settings.width}x${this.settings.height} RGB)`, 'ENCODE_BAD_FRAME');
     }
     this.frames++;
-    if (!this.input.write(frame)) {
-      await Promise.race([onceEvent(this.input, 'drain'), this.done.then(() => undefined, () => undefined)]);
+    if (!this.stdin.write(frame)) {
+      await Promise.race([onceEvent(this.stdin, 'drain'), this.done.then(() => undefined, () => undefined)]);
       if (this.failure) throw this.failure;
     }
   }
 
   /** Closes the input and waits for ffmpeg to finish the file. */
   async finish(): Promise<void> {
-    this.input.end();
+    this.stdin.end();
     await this.done;
   }
 
@@ -118,7 +156,7 @@ export class FrameEncoder {
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.input.destroy();
+    this.stdin.destroy();
     this.command.kill('SIGKILL');
   }
 }

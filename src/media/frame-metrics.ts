@@ -30,6 +30,11 @@ export const ANALYSIS_MAX_SIDE = 640;
 
 const round = (value: number, digits = 4) => Number(value.toFixed(digits));
 
+/** The whole factor a frame is shrunk by for measuring: its long side ends at most ANALYSIS_MAX_SIDE. */
+export function analysisFactor(width: number, height: number): number {
+  return Math.max(1, Math.ceil(Math.max(width, height) / ANALYSIS_MAX_SIDE));
+}
+
 /** BT.601 luma with integer weights (77, 150, 29)/256, summed over a factor x factor block. */
 function blockLuma(pixels: Uint8Array, rowStart: number, x0: number, channels: number, stride: number, factor: number): number {
   let sum = 0;
@@ -50,7 +55,7 @@ function blockLuma(pixels: Uint8Array, rowStart: number, x0: number, channels: n
  * full frame and then measuring it.
  */
 export function analysisPlane(pixels: Uint8Array, width: number, height: number, channels: number): LumaPlane {
-  const factor = Math.max(1, Math.ceil(Math.max(width, height) / ANALYSIS_MAX_SIDE));
+  const factor = analysisFactor(width, height);
   const outWidth = Math.floor(width / factor);
   const outHeight = Math.floor(height / factor);
   const out = new Uint8Array(outWidth * outHeight);

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
-import { analysisPlane, measureLuma, type FrameMetrics } from './frame-metrics.ts';
+import { analysisFactor, analysisPlane, measureLuma, type FrameMetrics } from './frame-metrics.ts';
 import { looksComplete, sniffImageType } from './image-type.ts';
 
 /**
  * The per-frame work of the pipeline, run in a worker thread of the pool (or inline): decode
- * once, measure, and, for frames of the expected size, produce the normalised RGB frame and a
- * contact-sheet tile from the same decoded pixels.
+ * once, measure, and from the same decoded pixels make the contact-sheet tile and, when the
+ * render draws on frames itself, the normalised RGB frame.
  */
 
 export const FrameTaskSchema = z.object({
@@ -17,7 +17,7 @@ export const FrameTaskSchema = z.object({
   limitInputPixels: z.number().int().positive(),
   /** The sequence's dominant source size: only frames of this size are normalised. */
   expected: z.object({ width: z.number().int(), height: z.number().int() }).optional(),
-  /** The output frame; omitted when only metrics are wanted. */
+  /** The output frame, for renders that change pixels themselves (captions); omitted otherwise. */
   output: z.object({ width: z.number().int(), height: z.number().int(), fit: z.enum(['letterbox', 'crop']) }).optional(),
   /** Contact-sheet tile size; omitted for no tile. */
   tile: z.object({ width: z.number().int(), height: z.number().int() }).optional(),
@@ -36,7 +36,7 @@ export type FrameTaskResult =
       channels: number;
       bytes: number;
       metrics: FrameMetrics;
-      /** sha1 of the decoded pixels: equal for the same exposure, whatever the file around it. */
+      /** sha1 of the decoded (measuring-scale) pixels: equal for the same exposure, whatever the file around it. */
       pixelHash: string;
       /** Normalised frame, RGB 8-bit, output.width x output.height. */
       frame?: Uint8Array;
@@ -68,15 +68,6 @@ async function toRgb(
     .toBuffer();
 }
 
-async function contactTile(input: Buffer, width: number, height: number): Promise<Uint8Array> {
-  return sharp(input)
-    .resize(width, height, { fit: 'contain', background: BLACK })
-    .toColourspace('srgb')
-    .removeAlpha()
-    .raw()
-    .toBuffer();
-}
-
 export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
   const input = await readFile(task.path);
   const type = sniffImageType(input);
@@ -87,25 +78,34 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
     return { ok: false, reason: 'truncated', detail: `the ${type.format.toUpperCase()} data stops before its end marker`, bytes: input.length };
   }
   let decoded: { data: Buffer; info: OutputInfo };
+  let width: number;
+  let height: number;
   let format: string;
+  let wantFrame: boolean;
   try {
     const image = sharp(input, { failOn: 'truncated', limitInputPixels: task.limitInputPixels }).removeAlpha();
-    format = (await image.metadata()).format ?? 'unknown';
-    decoded = await image.raw().toBuffer({ resolveWithObject: true });
+    const meta = await image.metadata();
+    format = meta.format ?? 'unknown';
+    width = meta.width ?? 0;
+    height = meta.height ?? 0;
+    const sizeMatches = !task.expected || (task.expected.width === width && task.expected.height === height);
+    wantFrame = task.output !== undefined && sizeMatches;
+    const factor = analysisFactor(width, height);
+    // Without an output frame to make, decode straight at the measuring scale: JPEG
+    // shrink-on-load makes that a fraction of a full decode (the encoder decodes the file itself).
+    decoded =
+      wantFrame || factor === 1
+        ? await image.raw().toBuffer({ resolveWithObject: true })
+        : await image.resize(Math.floor(width / factor), Math.floor(height / factor)).raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return { ok: false, reason: classifyDecodeError(detail), detail, bytes: input.length };
   }
   const { data, info } = decoded;
-  const channels = info.channels as 1 | 2 | 3 | 4;
-  const metrics = measureLuma(analysisPlane(data, info.width, info.height, channels));
+  const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
+  const metrics = measureLuma(analysisPlane(data, raw.width, raw.height, raw.channels));
   const pixelHash = createHash('sha1').update(data).digest('hex');
-  const raw = { width: info.width, height: info.height, channels };
-  const sizeMatches = !task.expected || (task.expected.width === info.width && task.expected.height === info.height);
-  const frame =
-    task.output && sizeMatches ? await toRgb(data, raw, task.output.width, task.output.height, task.output.fit) : undefined;
-  // The tile decodes the file again, but JPEG shrink-on-load makes that an eighth-scale decode:
-  // cheaper than resizing the full decoded frame.
-  const tile = task.tile ? await contactTile(input, task.tile.width, task.tile.height) : undefined;
-  return { ok: true, format, width: info.width, height: info.height, channels, bytes: input.length, metrics, pixelHash, frame, tile };
+  const frame = wantFrame && task.output ? await toRgb(data, raw, task.output.width, task.output.height, task.output.fit) : undefined;
+  const tile = task.tile ? await toRgb(data, raw, task.tile.width, task.tile.height, 'letterbox') : undefined;
+  return { ok: true, format, width, height, channels: raw.channels, bytes: input.length, metrics, pixelHash, frame, tile };
 }

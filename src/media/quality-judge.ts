@@ -34,8 +34,6 @@ export interface FrameDecision {
   /** A human sentence: the measured value against its threshold, the frame repeated, etc. */
   detail: string | null;
   metrics: (FrameMetrics & { width: number; height: number }) | null;
-  /** Brightness gain towards the neighbours' median (1 when levelling is off or not accepted). */
-  gain: number;
 }
 
 interface Entry {
@@ -55,13 +53,9 @@ const median = (values: number[]): number => {
 
 const fmt = (n: number, digits = 3) => Number(n.toFixed(digits));
 
-/** Gains are kept in this range: levelling smooths flicker, it does not rescue exposures. */
-const MIN_GAIN = 0.6;
-const MAX_GAIN = 1.6;
-
 /**
- * Judges a sequence in order, as frames stream in. Checks that need neighbours (blur against
- * the neighbourhood's median, brightness levelling) look `blurWindow` frames ahead and back,
+ * Judges a sequence in order, as frames stream in. The check that needs neighbours (blur
+ * against the neighbourhood's median) looks `blurWindow` frames ahead and back,
  * so a decision for frame i comes once frame i + window has been pushed (or at `finish`):
  * memory stays bounded by the window whatever the length of the sequence.
  */
@@ -73,7 +67,6 @@ export class SequenceJudge {
   constructor(
     private readonly dominant: { width: number; height: number } | null,
     private readonly thresholds: QualityThresholds,
-    private readonly levelBrightness: boolean,
     /** Names frames in duplicate details ("repeats frame 12" by default). */
     private readonly nameOf: (index: number) => string = (index) => `frame ${index}`,
   ) {}
@@ -143,7 +136,7 @@ export class SequenceJudge {
     const metrics = entry.input.ok
       ? { ...entry.input.metrics, width: entry.input.width, height: entry.input.height }
       : null;
-    if (entry.early) return { index, accepted: false, reason: entry.early.reason, detail: entry.early.detail, metrics, gain: 1 };
+    if (entry.early) return { index, accepted: false, reason: entry.early.reason, detail: entry.early.detail, metrics };
     const m = (entry.input as Extract<JudgeInput, { ok: true }>).metrics;
     const around = this.neighbours(index);
     // With fewer than two neighbours there is no sequence to judge sharpness against.
@@ -160,16 +153,10 @@ export class SequenceJudge {
             `Laplacian variance ${m.laplacianVariance} < ${t.blurFraction} x neighbours' median ${fmt(sharpMedian)}, ` +
             `and perceptual blur ${m.blurScore} > ${t.minBlurScore}`,
           metrics,
-          gain: 1,
         };
       }
     }
-    let gain = 1;
-    if (this.levelBrightness && m.mean > 0) {
-      const target = median([m.mean, ...around.map((e) => (e.input as Extract<JudgeInput, { ok: true }>).metrics.mean)]);
-      gain = fmt(Math.min(MAX_GAIN, Math.max(MIN_GAIN, target / m.mean)), 4);
-    }
-    return { index, accepted: true, reason: null, detail: null, metrics, gain };
+    return { index, accepted: true, reason: null, detail: null, metrics };
   }
 
 }

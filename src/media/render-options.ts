@@ -57,7 +57,7 @@ export const RenderOptionsSchema = z.object({
   /** How a frame of another aspect fills the output: bars (`letterbox`) or cut (`crop`). Default letterbox. */
   fit: z.enum(['letterbox', 'crop']).default('letterbox'),
   quality: QualityThresholdsSchema.default(QualityThresholdsSchema.parse({})),
-  /** Scale each frame's brightness towards its neighbours' median against flicker. Default true. */
+  /** Level each frame's brightness against the median of its neighbours (ffmpeg deflicker), against flicker. Default true. */
   levelBrightness: z.boolean().default(true),
   /** Burn rover, camera, sol and time into the lower left corner. Default false. */
   caption: z.boolean().default(false),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,8 +12,8 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { judgeInputOf } from './analyse-files.ts';
 import { captionText, drawCaption } from './caption.ts';
 import { contactSheetIndices, renderContactSheet, type ContactTile } from './contact-sheet.ts';
-import { defaultOutputSize, dominantSize, readImageSize, type Size } from './dominant-size.ts';
-import { FrameEncoder } from './ffmpeg-encoder.ts';
+import { defaultOutputSize, dominantSize, readImageHeader, type Size } from './dominant-size.ts';
+import { FrameEncoder, type EncoderInput } from './ffmpeg-encoder.ts';
 import { FrameCandidateSchema } from './frame-candidate.ts';
 import { WorkerFramePool, type FramePool } from './frame-pool.ts';
 import type { FrameTaskResult } from './frame-task.ts';
@@ -88,12 +88,21 @@ export class NotEnoughFramesError extends MarsError {
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
-/** Multiplies every channel by gain through a lookup table, in place. */
-function applyGain(rgb: Uint8Array, gain: number): void {
-  if (Math.abs(gain - 1) < 0.005) return;
-  const lut = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = Math.min(255, Math.round(v * gain));
-  for (let i = 0; i < rgb.length; i++) rgb[i] = lut[rgb[i]!]!;
+/** Frames either side that brightness is levelled against (ffmpeg's deflicker, median mode). */
+export const LEVEL_WINDOW = 12;
+
+/**
+ * How frames reach ffmpeg. Original files as they are when every usable one is JPEG (or every
+ * one PNG) and nothing is drawn on them: ffmpeg then decodes, fits and levels them itself, and
+ * the workers only measure (at reduced scale). Captions, or a mix of formats, need raw frames
+ * normalised in the workers.
+ */
+function chooseEncoderInput(formats: ReadonlyArray<string | null>, caption: boolean): EncoderInput {
+  if (caption) return { kind: 'raw' };
+  const present = new Set(formats.filter((f): f is string => f !== null));
+  if (present.size === 1 && present.has('jpeg')) return { kind: 'encoded', codec: 'mjpeg' };
+  if (present.size === 1 && present.has('png')) return { kind: 'encoded', codec: 'png' };
+  return { kind: 'raw' };
 }
 
 /** Calls onProgress at most once per percent of each stage, and always at its end. */
@@ -214,8 +223,12 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     log.info({ candidates: candidates.length, downloaded, refused: originals.filter((o) => !o.ok).length }, 'originals ready');
 
     // 2. The sequence's dominant size, from headers alone, fixes the output size.
-    const sizes = await Promise.all(originals.map((o) => (o.ok ? readImageSize(o.localPath) : Promise.resolve(null))));
-    const dominant = dominantSize(sizes);
+    const headers = await Promise.all(originals.map((o) => (o.ok ? readImageHeader(o.localPath) : Promise.resolve(null))));
+    const dominant = dominantSize(headers);
+    const encoderInput = chooseEncoderInput(
+      headers.map((h) => (h && dominant && h.width === dominant.width && h.height === dominant.height ? h.format : null)),
+      options.caption,
+    );
     const output: Size = dominant ? defaultOutputSize(dominant, 1280, { width: options.width, height: options.height }) : { width: 2, height: 2 };
     const tile = { width: 160, height: even((160 * output.height) / output.width) };
     const sheetIndices = contactSheetIndices(candidates.length);
@@ -223,13 +236,14 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     // 3. Decode, measure and normalise in the pool; judge in order; level, caption and encode.
     mark = Date.now();
     const videoPath = path.join(tmp, `video.${options.format}`);
-    const judge = new SequenceJudge(dominant, options.quality, options.levelBrightness, (i) => candidates[i]!.imageId);
+    const judge = new SequenceJudge(dominant, options.quality, (i) => candidates[i]!.imageId);
     const held = new Map<number, Uint8Array>();
     const tiles: ContactTile[] = [];
     const tileOf = new Map<number, Uint8Array>();
     const frameIndexOf = new Map<number, number>();
-    let poster: Uint8Array | undefined;
-    let lastAccepted: Uint8Array | undefined;
+    // The poster: the first accepted frame from the middle of the selection on, else the last one.
+    let poster: { index: number; frame?: Uint8Array } | undefined;
+    let lastAccepted: { index: number; frame?: Uint8Array } | undefined;
     let analysed = 0;
     let judged = 0;
 
@@ -240,15 +254,33 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       held.delete(decision.index);
       if (sheetIndices.has(decision.index)) tiles.push({ pixels: tileOf.get(decision.index) ?? null, accepted: decision.accepted });
       tileOf.delete(decision.index);
-      if (!decision.accepted || !frame) return;
-      applyGain(frame, decision.gain);
-      if (options.caption) drawCaption(frame, output.width, output.height, captionText(candidates[decision.index]!));
-      encoder ??= new FrameEncoder({ ffmpegPath: tools.ffmpegPath, ...output, fps: options.fps, format: options.format, crf: options.crf, preset: options.preset, outputPath: videoPath });
+      if (!decision.accepted) return;
+      const original = originals[decision.index] as Extract<LocalOriginal, { ok: true }>;
+      let bytes: Uint8Array;
+      if (encoderInput.kind === 'raw') {
+        bytes = frame!;
+        if (options.caption) drawCaption(bytes, output.width, output.height, captionText(candidates[decision.index]!));
+      } else {
+        bytes = await readFile(original.localPath);
+      }
+      encoder ??= new FrameEncoder({
+        ffmpegPath: tools.ffmpegPath,
+        input: encoderInput,
+        ...output,
+        fit: options.fit,
+        levelWindow: options.levelBrightness ? LEVEL_WINDOW : 0,
+        fps: options.fps,
+        format: options.format,
+        crf: options.crf,
+        preset: options.preset,
+        outputPath: videoPath,
+      });
       frameIndexOf.set(decision.index, encoder.framesWritten);
-      await encoder.write(frame);
+      await encoder.write(bytes);
       progress('encode', encoder.framesWritten, candidates.length);
-      if (!poster && decision.index >= Math.floor(candidates.length / 2)) poster = frame;
-      lastAccepted = frame;
+      const kept = { index: decision.index, frame: encoderInput.kind === 'raw' ? bytes : undefined };
+      if (!poster && decision.index >= Math.floor(candidates.length / 2)) poster = kept;
+      lastAccepted = kept;
     };
 
     const runTask = (index: number): Promise<FrameTaskResult | null> => {
@@ -259,7 +291,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
           path: original.localPath,
           limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels,
           expected: dominant ?? undefined,
-          output: { ...output, fit: options.fit },
+          output: encoderInput.kind === 'raw' ? { ...output, fit: options.fit } : undefined,
           tile: sheetIndices.has(index) ? tile : undefined,
         },
         deps.signal,
@@ -271,12 +303,12 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
 
     const inFlight: Array<Promise<FrameTaskResult | null>> = [];
     const limit = pool.concurrency * 2;
-    let started = 0;
-    while (started < candidates.length && inFlight.length < limit) inFlight.push(runTask(started++));
+    let dispatched = 0;
+    while (dispatched < candidates.length && inFlight.length < limit) inFlight.push(runTask(dispatched++));
     for (let index = 0; index < candidates.length; index++) {
       deps.signal?.throwIfAborted();
       const result = await inFlight.shift()!;
-      if (started < candidates.length) inFlight.push(runTask(started++));
+      if (dispatched < candidates.length) inFlight.push(runTask(dispatched++));
       progress('analyse', ++analysed, candidates.length);
       const original = originals[index]!;
       if (result?.ok && result.frame) held.set(index, result.frame);
@@ -304,7 +336,13 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
 
     // 5. Poster, contact sheet, manifest; publish each complete object, the manifest last.
     mark = Date.now();
-    const posterJpeg = await sharp(poster ?? lastAccepted!, { raw: { ...output, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+    const posterFrame = poster ?? lastAccepted!;
+    const posterJpeg = posterFrame.frame
+      ? await sharp(posterFrame.frame, { raw: { ...output, channels: 3 } }).jpeg({ quality: 88 }).toBuffer()
+      : await sharp((originals[posterFrame.index] as Extract<LocalOriginal, { ok: true }>).localPath)
+          .resize(output.width, output.height, { fit: options.fit === 'crop' ? 'cover' : 'contain', background: { r: 0, g: 0, b: 0 } })
+          .jpeg({ quality: 88 })
+          .toBuffer();
     const contactJpeg = await renderContactSheet(tiles, tile.width, tile.height);
     const frameRecords: RenderFrameRecord[] = decisions.map((d) => {
       const candidate = candidates[d.index]!;
@@ -318,7 +356,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
         accepted: d.accepted,
         reason: d.reason,
         detail: d.detail,
-        metrics: d.metrics ? { ...d.metrics, gain: d.gain } : null,
+        metrics: d.metrics,
         sourceUrl: candidate.imgSrc,
         objectKey: original.ok ? original.objectKey : null,
       };
@@ -330,7 +368,18 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       solStart: input.solStart,
       solEnd: input.solEnd,
       parameters: options,
-      output: { ...output, fps: options.fps, format: options.format, codec: probe.codec, pixFmt: probe.pixFmt, frames: probe.frames, durationSeconds: probe.durationSeconds, sourceSize: dominant },
+      output: {
+        ...output,
+        fps: options.fps,
+        format: options.format,
+        codec: probe.codec,
+        pixFmt: probe.pixFmt,
+        frames: probe.frames,
+        durationSeconds: probe.durationSeconds,
+        sourceSize: dominant,
+        frameInput: encoderInput.kind === 'raw' ? 'raw RGB frames normalised in workers' : `original ${encoderInput.codec} files, normalised by ffmpeg`,
+        levelling: options.levelBrightness ? `ffmpeg deflicker, median of ${2 * LEVEL_WINDOW + 1} frames` : 'off',
+      },
       objects: { video: keys.video, poster: keys.poster, contact: keys.contact, manifest: keys.manifest },
       frames: frameRecords.map((f) => ({
         candidateIndex: f.candidateIndex,
@@ -401,7 +450,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
         accepted: d.accepted,
         reason: d.reason,
         detail: d.detail,
-        metrics: d.metrics ? { ...d.metrics, gain: d.gain } : null,
+        metrics: d.metrics,
         sourceUrl: candidate.imgSrc,
         objectKey: original?.ok ? original.objectKey : null,
       };

@@ -75,11 +75,15 @@ const EnvSchema = z.object({
     })
     .optional(),
   INGEST_ATTEMPTS: intFrom(1, 100, 5),
+  /** How long a job stays locked to a worker that stopped answering before another takes it over. */
+  QUEUE_LOCK_MS: intFrom(1000, 600_000, 30_000),
   INGEST_BACKOFF_MS: intFrom(10, 3_600_000, 5000),
   /** How long a completed scheduling command is remembered, so a replayed one is not run again. */
   INGEST_DEDUPE_SECONDS: intFrom(1, 30 * 24 * 3600, 3600),
   /** Quiet time after the last load-complete message before a model run starts. */
   MODEL_DEBOUNCE_MS: intFrom(0, 600_000, 2000),
+  /** How long a timelapse request waits for the ingestion it scheduled before it fails. */
+  TIMELAPSE_METADATA_TIMEOUT_MS: intFrom(1000, 86_400_000, 600_000),
   /** The planner schedules gaps only within this many sols of a rover's newest sol; 0 turns it off. */
   PLANNER_WINDOW_SOLS: intFrom(0, 100_000, 10),
   /** At most this many ingestion batches are published after one model run. */
@@ -148,9 +152,11 @@ export interface Config {
     ingestConcurrency: Record<Source, number>;
     ingestAttempts: number;
     ingestBackoffMs: number;
+    lockMs: number;
     dedupeSeconds: number;
   };
   models: { debounceMs: number; plannerWindowSols: number; plannerMaxBatches: number };
+  timelapse: { metadataTimeoutMs: number };
   s3: { endpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
   redisUrl: string;
   warehouse:
@@ -259,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ingestConcurrency: parseConcurrency(e.INGEST_CONCURRENCY),
       ingestAttempts: e.INGEST_ATTEMPTS,
       ingestBackoffMs: e.INGEST_BACKOFF_MS,
+      lockMs: e.QUEUE_LOCK_MS,
       dedupeSeconds: e.INGEST_DEDUPE_SECONDS,
     },
     models: {
@@ -266,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       plannerWindowSols: e.PLANNER_WINDOW_SOLS,
       plannerMaxBatches: e.PLANNER_MAX_BATCHES,
     },
+    timelapse: { metadataTimeoutMs: e.TIMELAPSE_METADATA_TIMEOUT_MS },
     s3: {
       endpoint: e.S3_ENDPOINT,
       accessKey: e.S3_ACCESS_KEY,

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { MarsError } from '../platform/errors.ts';
 import { once } from '../platform/lifecycle.ts';
 import type { Row, Warehouse } from './warehouse.ts';
 
@@ -44,6 +45,13 @@ function bindable(value: unknown): DuckDBValue {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) return JSON.stringify(value);
   return value as DuckDBValue;
+}
+
+/** The DuckDB file is open in another process (`mars serve`, usually): only one may hold it. */
+export class WarehouseLockedError extends MarsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'WAREHOUSE_LOCKED', true, options);
+  }
 }
 
 /** The statements of one DuckDB connection, shared by the warehouse and its transactions. */
@@ -123,7 +131,7 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/lock/i.test(message)) {
-        throw new Error(
+        throw new WarehouseLockedError(
           `The warehouse file ${filePath} is held by another process (only one process can open a DuckDB file). ` +
             `Stop that process (e.g. a running \`mars serve\`) or send the work through it. (${message})`,
           { cause: error },

@@ -33,7 +33,8 @@ function consumer<T>(ctx: RoleContext, role: string, topic: TopicDefinition<T>, 
   });
 }
 
-function buildSummaryForLog(summary: BuildSummary): Record<string, unknown> {
+/** The few numbers of a build worth a log line and an API answer. */
+function buildBrief(summary: BuildSummary): Record<string, unknown> {
   return { ok: summary.ok, loaded: summary.load.loaded, models: summary.models.length, testsFailed: summary.testsFailed, ms: Math.round(summary.ms) };
 }
 
@@ -82,7 +83,7 @@ export const modelsRole: RoleDefinition = {
       logger,
       run: () => ctx.metrics.time('build', () => buildWarehouse({ warehouse, store, logger })),
       onResult: async (summary) => {
-        logger.info(buildSummaryForLog(summary), 'warehouse built');
+        logger.info(buildBrief(summary), 'warehouse built');
         const next = await planNextBatches(warehouse, {
           windowSols: ctx.config.models.plannerWindowSols,
           maxBatches: ctx.config.models.plannerMaxBatches,
@@ -145,6 +146,7 @@ export const ingestRole: RoleDefinition = {
       redisUrl: config.redisUrl,
       prefix: config.queues.prefix,
       concurrency: config.queues.ingestConcurrency,
+      lockMs: config.queues.lockMs,
       done: new DoneRecords(redis, config.queues.prefix, config.queues.dedupeSeconds),
       producer: ctx.producer,
       logger: ctx.logger,
@@ -163,7 +165,7 @@ export const queryApiRole: RoleDefinition = {
   description: 'answer read-only warehouse queries and builds over HTTP for other mars commands',
   async create(ctx) {
     const [store, warehouse] = await Promise.all([ctx.runtime.objectStore(), ctx.runtime.warehouse()]);
-    mountQueryRoutes(ctx.http, { warehouse, build: async () => buildSummaryForLog(await buildWarehouse({ warehouse, store, logger: ctx.logger })) });
+    mountQueryRoutes(ctx.http, { warehouse, build: async () => buildBrief(await buildWarehouse({ warehouse, store, logger: ctx.logger })) });
     return [];
   },
 };

@@ -15,6 +15,11 @@ export interface HealthReporter {
   healthy(): boolean;
 }
 
+/** A part that finishes starting in the background (a consumer joining its group). */
+export interface ReadyReporter {
+  ready(): Promise<void>;
+}
+
 export interface MarsServiceOptions {
   config: Config;
   logger: Logger;
@@ -100,6 +105,8 @@ export class MarsService implements Service {
       }
       logger.info({ role: role.name, parts: services.map((s) => s.name) }, 'role started');
     }
+    // Consumers join their groups in the background, all at once; ready means all have joined.
+    await Promise.all(this.started.map((part) => (part as Partial<ReadyReporter>).ready?.()));
     this.ready = true;
     logger.info({ roles: this.roles.map((r) => r.name), url: this.http.url, brokers: runtime.kafkaBrokers }, 'mars serve ready');
   }

@@ -9,13 +9,15 @@ const root = path.resolve(fixturesDir, '..', '..');
 const sequenceDir = path.join(fixturesDir, 'frames', 'sequence');
 const LabelsSchema = z.array(z.object({ file: z.string(), good: z.boolean(), kind: z.string(), reason: z.string().nullable() }));
 const labels = LabelsSchema.parse(JSON.parse(readFileSync(path.join(fixturesDir, 'frames', 'labels.json'), 'utf8')));
+// The CLI runs as a plain child: no inherited IPC channel from the test runner's own process.
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_CHANNEL')));
 const VerdictsSchema = z.array(
   z.object({ file: z.string(), accepted: z.boolean(), reason: z.string().nullable(), detail: z.string().nullable(), metrics: z.record(z.string(), z.number()) }),
 );
 
 describe('mars frames analyze on the labelled sequence derived from a real Navcam frame', () => {
   const files = labels.map((l) => path.join(sequenceDir, l.file));
-  const run = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', ...files, '--json'], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', ...files, '--json'], { cwd: root, encoding: 'utf8', env });
 
   it('prints one JSON array with file, accepted, reason and metrics for every file, in order', () => {
     expect(run.stderr).toBe('');
@@ -51,7 +53,7 @@ describe('mars frames analyze on the labelled sequence derived from a real Navca
   });
 
   it('prints a readable table without --json', () => {
-    const table = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', files[0]!, files[12]!], { cwd: root, encoding: 'utf8' });
+    const table = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', files[0]!, files[12]!], { cwd: root, encoding: 'utf8', env });
     expect(table.status).toBe(0);
     expect(table.stdout.trim().split('\n')).toHaveLength(3);
     expect(table.stdout).toContain('rejected  not-an-image: the bytes do not start with a known image signature');

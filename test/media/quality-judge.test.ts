@@ -11,8 +11,8 @@ const frame = (over: Partial<FrameMetrics> = {}, hash = Math.random().toString(3
   pixelHash: hash,
 });
 
-function judgeAll(inputs: JudgeInput[], thresholds = {}, level = false): FrameDecision[] {
-  const judge = new SequenceJudge({ width: 640, height: 480 }, QualityThresholdsSchema.parse(thresholds), level);
+function judgeAll(inputs: JudgeInput[], thresholds = {}): FrameDecision[] {
+  const judge = new SequenceJudge({ width: 640, height: 480 }, QualityThresholdsSchema.parse(thresholds));
   return [...inputs.flatMap((input) => judge.push(input)), ...judge.finish()];
 }
 
@@ -63,14 +63,9 @@ describe('SequenceJudge', () => {
   });
 
   it('decides frame i once the window after it has arrived, so memory stays bounded', () => {
-    const judge = new SequenceJudge({ width: 640, height: 480 }, QualityThresholdsSchema.parse({ blurWindow: 3 }), false);
+    const judge = new SequenceJudge({ width: 640, height: 480 }, QualityThresholdsSchema.parse({ blurWindow: 3 }));
     const ready = Array.from({ length: 6 }, () => judge.push(frame()).map((d) => d.index));
     expect(ready).toEqual([[], [], [], [0], [1], [2]]);
     expect(judge.finish().map((d) => d.index)).toEqual([3, 4, 5]);
-  });
-
-  it('levels brightness towards the neighbours median, within limits', () => {
-    const decisions = judgeAll([frame({ mean: 100 }), frame({ mean: 100 }), frame({ mean: 80 }), frame({ mean: 100 }), frame({ mean: 100 }), frame({ mean: 40 })], {}, true);
-    expect(decisions.map((d) => d.gain)).toEqual([1, 1, 1.25, 1, 1, 1.6]);
   });
 });

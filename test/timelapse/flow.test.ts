@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveMediaTools } from '../../src/media/media-tools.ts';
@@ -15,8 +17,18 @@ const prefix = 'timelapses/perseverance/NAVCAM_LEFT/394-394/flow-1/';
 
 let h: TimelapseHarness;
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, 'bin', 'mars.js'), ...args], { env: { ...process.env, ...h.env }, cwd: root }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 beforeAll(async () => {
-  h = await startTimelapseHarness();
+  h = await startTimelapseHarness({ env: { TIMELAPSE_METADATA_TIMEOUT_MS: '3000' } });
 }, 120_000);
 
 afterAll(async () => {
@@ -108,6 +120,30 @@ describe('a timelapse command on the embedded parts', () => {
     const again = await h.request({ ...command, requestId: 'flow-empty', ...EMPTY_SOLS }, { repeat: true });
     expect(again.final).toMatchObject({ status: 'failed', repeat: true, reason: final.status === 'failed' ? final.reason : '' });
   }, 60_000);
+
+  it('schedules ingestion for sols never ingested, and fails with the reason when it does not land in time', async () => {
+    const { final, events } = await h.request({ ...command, requestId: 'flow-missing', solStart: 500, solEnd: 501 });
+    expect(final).toMatchObject({
+      status: 'failed',
+      reason: 'metadata for sols 500-501 of perseverance did not arrive within 3 s (its ingestion was scheduled)',
+    });
+    expect(events.map((e) => (e.status === 'progress' ? `${e.status}:${e.stage}` : e.status))).toEqual(['accepted', 'progress:ingest', 'failed']);
+    const scheduled = (await h.kafka.readTopic('ingestion-scheduling', 1)).map((m) => JSON.parse(m.value!));
+    expect(scheduled).toEqual([{ source: 'photos', rover: 'perseverance', solStart: 500, solEnd: 501, requestId: 'flow-missing:photos:500-501' }]);
+  }, 60_000);
+
+  it('mars timelapse request --wait prints the key and URL, or exits 1 with the reason', async () => {
+    const ok = await runCli(['timelapse', 'request', '--rover', 'perseverance', '--camera', 'NAVCAM_LEFT', '--sols', '394', '--request-id', 'flow-1', '--wait']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`key: ${prefix}video.mp4\n`);
+    expect(ok.stdout).toMatch(/^url: http:\/\/127\.0\.0\.1:\d+\/.*video\.mp4.*$/m);
+    const bad = await runCli(['timelapse', 'request', '--rover', 'perseverance', '--camera', 'SKYCAM_9', '--sols', '394', '--request-id', 'flow-unknown-camera', '--wait']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('timelapse flow-unknown-camera failed: unknown camera SKYCAM_9 for perseverance');
+    const invalid = await runCli(['timelapse', 'request', '--rover', 'perseverance', '--camera', 'NAVCAM_LEFT', '--sols', '9-3']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("Expected the range's end to be >= its start for --sols");
+  }, 90_000);
 
   it('dead-letters a command that fails the schema, and goes on', async () => {
     await h.sendCommand({ requestId: 'flow-bad', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 10, solEnd: 5 });

@@ -45,7 +45,16 @@ export interface TimelapseHarness {
  * (a unique prefix), a DuckDB file, ffmpeg, and the offline sample served by the replay server,
  * ingested and built into the warehouse as `mars start` does.
  */
-export async function startTimelapseHarness(options: { roles?: RoleDefinition[] } = {}): Promise<TimelapseHarness> {
+export interface HarnessOptions {
+  /** Roles to run. Default: the timelapse roles and the gallery. */
+  roles?: RoleDefinition[];
+  /** Extra variables. */
+  env?: Record<string, string>;
+  /** Default true: ingest the sample and build the warehouse before the service starts. */
+  preload?: boolean;
+}
+
+export async function startTimelapseHarness(options: HarnessOptions = {}): Promise<TimelapseHarness> {
   const temp = await tempDir('mars-timelapse');
   const s3 = await startTestS3();
   const kafka = await startTestKafka();
@@ -64,15 +73,18 @@ export async function startTimelapseHarness(options: { roles?: RoleDefinition[] 
     MMGIS_BASE_URL: replay.url,
     DOWNLOAD_ALLOWED_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    ...options.env,
   };
   const config = loadConfig(env);
   const runtime = new Runtime(config, silentLogger);
-  const store = await runtime.objectStore();
-  const warehouse = await runtime.warehouse();
-  const http = HttpClient.fromConfig(config, silentLogger);
-  await runIngest({ source: 'photos', rover: SAMPLE.rover, ...EMPTY_SOLS }, { config, store, http, logger: silentLogger });
-  await http.close();
-  await loadSample({ config, store, warehouse, logger: silentLogger });
+  if (options.preload !== false) {
+    const store = await runtime.objectStore();
+    const warehouse = await runtime.warehouse();
+    const http = HttpClient.fromConfig(config, silentLogger);
+    await runIngest({ source: 'photos', rover: SAMPLE.rover, ...EMPTY_SOLS }, { config, store, http, logger: silentLogger });
+    await http.close();
+    await loadSample({ config, store, warehouse, logger: silentLogger });
+  }
 
   const service = new MarsService({
     config,

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
 import { envelope, fixturePhotos, putEnvelope } from './envelopes.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -84,5 +87,40 @@ describe('mars warehouse build|test and mars query (child processes)', () => {
     const only = await mars('warehouse', 'test', '--select', 'unique_FLAT_PHOTO_RESPONSE');
     expect(only.code).toBe(0);
     expect(only.stdout).toBe('data tests: 1 passed, 0 failed\n');
+  });
+
+  it('reads through the mars serve that holds the warehouse file when another process has it', async () => {
+    // This process holds the file, and answers POST /api/query the way `mars serve` does.
+    const holder = await DuckDbWarehouse.open(env.DUCKDB_PATH!);
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', async () => {
+        const { sql } = JSON.parse(body) as { sql: string };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ rows: await holder.query(sql) }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((server.address() as AddressInfo).port);
+      const saved = env;
+      env = { ...saved, PORT: port };
+      const query = await mars('query', 'SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE', '--json');
+      expect(query.stderr).toBe('');
+      expect(query.code).toBe(0);
+      expect(JSON.parse(query.stdout)).toEqual([{ n: 78 }]);
+      const test = await mars('warehouse', 'test', '--select', 'not_null_FLAT_PHOTO_RESPONSE_camera_name');
+      expect(test.code).toBe(1);
+      expect(test.stdout).toContain('FAIL not_null_FLAT_PHOTO_RESPONSE_camera_name (1 failing row)');
+      env = { ...saved, PORT: '1' };
+      const nobody = await mars('query', 'SELECT 1');
+      expect(nobody.code).toBe(1);
+      expect(nobody.stderr).toContain('No mars serve answered at http://127.0.0.1:1');
+      env = saved;
+    } finally {
+      server.close();
+      await holder.close();
+    }
   });
 });

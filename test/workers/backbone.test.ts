@@ -149,6 +149,8 @@ describe('mars serve in-process: Kafka → BullMQ → raw objects → Bronze →
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('mars_dead_lettered_total{topic="minio-events",reason="invalid-schema"} 1');
     expect(metrics).toContain('mars_dead_lettered_total{topic="ingestion-scheduling",reason="invalid-json"} 2');
+    expect(metrics).toMatch(/mars_consumer_lag\{topic="ingestion-scheduling",partition="\d"\} 0/);
+    expect(metrics).toMatch(/mars_stage_duration_seconds_count\{stage="build",outcome="ok"\} [1-9]/);
   });
 
   it('coalesces a burst of 100 load-complete messages into at most two model runs', async () => {

@@ -124,7 +124,7 @@ export function register(program: Command): void {
             `video: ${service.http.url}${mediaPath(final.keys.video)}\n` +
             `gallery: ${gallery}\n` +
             `Serving until Ctrl-C. Request another from a second terminal with:\n` +
-            `  KAFKA_BROKERS=${runtime.kafkaBrokers?.join(',')} QUEUE_PREFIX=${config.queues.prefix} npx mars timelapse request --rover ${SAMPLE.rover} --camera NAVCAM_RIGHT --sols ${SAMPLE.solStart} --wait\n`,
+            `  KAFKA_BROKERS=${runtime.kafkaBrokers?.join(',')} QUEUE_PREFIX=${config.queues.prefix} npx mars timelapse request --rover ${SAMPLE.rover} --camera ${SAMPLE.camera} --sols ${SAMPLE.solStart} --fps 5 --wait\n`,
         );
       } catch (error) {
         process.stderr.write(`mars start: ${errorMessage(error)}\n`);

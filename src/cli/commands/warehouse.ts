@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { buildWarehouse, type BuildProgress, type BuildSummary } from '../../warehouse/build-warehouse.ts';
 import { runDataTests, type DataTestResult } from '../../warehouse/data-tests/run-data-tests.ts';
 import { formatTable } from '../../warehouse/format-table.ts';
+import { buildThroughService, openWarehouseOrService, ServiceWarehouse, type ServiceBuild } from '../../warehouse/service-warehouse.ts';
 import { withRuntime } from '../context.ts';
 
 /** A bar on a terminal, one line per stage change elsewhere (CI logs, pipes); both on stderr. */
@@ -67,21 +68,25 @@ export function register(program: Command): void {
     .description('load pending raw objects into Bronze, build Silver and Gold, run the data tests (exit 1 if one fails)')
     .option('--json', 'print the summary as JSON')
     .action(async (options: { json?: boolean }) => {
-      const summary = await withRuntime(async ({ runtime, logger }) => {
+      const summary = await withRuntime(async ({ config, runtime, logger }): Promise<BuildSummary | ServiceBuild> => {
+        const warehouse = await openWarehouseOrService(config);
+        // `mars serve` holds the embedded file: it builds, we report.
+        if (warehouse instanceof ServiceWarehouse) return buildThroughService(warehouse.serviceUrl);
         const progress = progressReporter();
         try {
-          return await buildWarehouse({
-            warehouse: await runtime.warehouse(),
-            store: await runtime.objectStore(),
-            logger,
-            onProgress: (p) => progress.update(p),
-          });
+          return await buildWarehouse({ warehouse, store: await runtime.objectStore(), logger, onProgress: (p) => progress.update(p) });
         } finally {
           progress.stop();
+          await warehouse.close();
         }
       });
       if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else printBuild(summary);
+      else if ('load' in summary) printBuild(summary);
+      else {
+        process.stdout.write(
+          `built by mars serve: ${summary.loaded} raw objects loaded, ${summary.models} models, ${summary.testsFailed} data tests failed (${(summary.ms / 1000).toFixed(1)} s); run \`mars warehouse test\` for details\n`,
+        );
+      }
       if (!summary.ok) process.exitCode = 1;
     });
 
@@ -91,9 +96,14 @@ export function register(program: Command): void {
     .option('--select <text>', 'only tests whose name contains this text')
     .option('--json', 'print the results as JSON')
     .action(async (options: { select?: string; json?: boolean }) => {
-      const results = await withRuntime(async ({ runtime, logger }) =>
-        runDataTests({ warehouse: await runtime.warehouse(), logger, select: options.select }),
-      );
+      const results = await withRuntime(async ({ config, logger }) => {
+        const warehouse = await openWarehouseOrService(config);
+        try {
+          return await runDataTests({ warehouse, logger, select: options.select });
+        } finally {
+          await warehouse.close();
+        }
+      });
       const failed = results.filter((t) => !t.passed).length;
       if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
       else {

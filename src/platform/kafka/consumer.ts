@@ -62,8 +62,8 @@ export class TopicConsumer<T> implements Service {
   /** Set when kafkajs gave up on this consumer (a crash it will not restart from). */
   private crashed?: string;
   private joinedResolve?: () => void;
-  /** Resolves once the consumer has joined its group and been given partitions. */
-  readonly joined: Promise<void>;
+  private joinedReject?: (error: Error) => void;
+  private readonly joined: Promise<void>;
 
   constructor(private readonly options: TopicConsumerOptions<T>) {
     this.name = `consumer:${options.topic.name}`;
@@ -76,23 +76,48 @@ export class TopicConsumer<T> implements Service {
       // Short long-polls: an event reaches its handler promptly, and shutdown is not held by a pending fetch.
       maxWaitTimeInMs: KAFKA_DEFAULTS.fetchMaxWaitMs,
     });
-    this.joined = new Promise((resolve) => (this.joinedResolve = resolve));
+    this.joined = new Promise((resolve, reject) => {
+      this.joinedResolve = resolve;
+      this.joinedReject = reject;
+    });
+    // Nobody may be waiting for the join when it fails: the failure is kept in `crashed` too.
+    this.joined.catch(() => undefined);
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.joinedResolve?.());
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.logger.error({ error: payload.error.message, restart: payload.restart }, payload.restart ? 'consumer crashed; restarting' : 'consumer crashed for good');
-      if (!payload.restart) this.crashed = payload.error.message;
+      if (!payload.restart) this.fail(payload.error.message);
     });
   }
 
+  /**
+   * Connects and subscribes, then lets the group join go on in the background (a join waits
+   * out the broker's initial rebalance delay, 3 s by default): several consumers of one
+   * process join at the same time. `ready()` resolves once this one has joined.
+   */
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic.name, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    this.consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
+        eachBatch: (payload) => this.eachBatch(payload),
+      })
+      .catch((error: unknown) => {
+        this.logger.error({ error: errorMessage(error) }, 'consumer could not run');
+        this.fail(errorMessage(error));
+      });
+  }
+
+  private fail(reason: string): void {
+    this.crashed = reason;
+    this.joinedReject?.(new Error(`consumer of ${this.options.topic.name} stopped: ${reason}`));
+  }
+
+  /** Resolves once the consumer has joined its group; rejects if it stops before. */
+  ready(): Promise<void> {
+    return this.joined;
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {

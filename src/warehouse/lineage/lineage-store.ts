@@ -82,7 +82,7 @@ export interface RenderFrameRecord {
   accepted: boolean;
   reason: string | null;
   detail: string | null;
-  metrics: Record<string, unknown> | null;
+  metrics: object | null;
   sourceUrl: string;
   objectKey: string | null;
 }
@@ -194,7 +194,7 @@ const FrameRowSchema = z
       accepted: r.accepted,
       reason: r.reason,
       detail: r.detail,
-      metrics: r.metrics as Record<string, unknown> | null,
+      metrics: r.metrics as object | null,
       sourceUrl: r.source_url,
       objectKey: r.object_key,
     }),

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IngestRequest } from '../../ingest/ingest-request.ts';
 import { SOURCES, type Source } from '../../ingest/raw-objects.ts';
+import { errorMessage } from '../../platform/errors.ts';
 import { closeAll, once, type Service } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { JobCountSource } from '../metrics.ts';
@@ -35,7 +36,9 @@ export class IngestQueues implements Service {
   constructor(private readonly options: IngestQueuesOptions) {
     this.logger = options.logger.child({ module: 'ingest-queues' });
     for (const source of SOURCES) {
-      this.queues.set(source, new Queue(ingestQueueName(source), { connection: options.connection, prefix: options.prefix }));
+      const queue = new Queue(ingestQueueName(source), { connection: options.connection, prefix: options.prefix });
+      queue.on('error', (error) => this.logger.warn({ queue: queue.name, error: errorMessage(error) }, 'ingest queue connection trouble'));
+      this.queues.set(source, queue);
     }
   }
 

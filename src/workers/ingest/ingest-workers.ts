@@ -21,6 +21,8 @@ export interface IngestWorkersOptions {
   redisUrl: string;
   prefix: string;
   concurrency: Record<Source, number>;
+  /** Lock of a job on its worker, renewed while it runs; a dead worker's job is taken over after it. Default 30 s. */
+  lockMs?: number;
   /** Runs one ingest request (the NASA budget is enforced inside, per HTTP request). */
   ingest: (request: IngestRequest, progress: (fraction: number) => void) => Promise<IngestSummaryLike>;
   done: DoneRecords;
@@ -59,8 +61,9 @@ export class IngestWorkers implements Service {
         connection,
         prefix: this.options.prefix,
         concurrency: this.options.concurrency[source],
-        // A job whose worker died is handed to another after its lock lapses.
-        lockDuration: 60_000,
+        // A job whose worker died is handed to another once its lock lapses.
+        lockDuration: this.options.lockMs ?? 30_000,
+        stalledInterval: this.options.lockMs ?? 30_000,
         maxStalledCount: 3,
       });
       worker.on('error', (error) => this.logger.warn({ source, error: errorMessage(error) }, 'ingest worker connection trouble'));

@@ -13,6 +13,8 @@ import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { describeSols } from './command-handler.ts';
+
+const describeSolRange = (sols: number[]) => `${sols.length === 1 ? 'sol' : 'sols'} ${describeSols(sols)}`;
 import { RENDER_QUEUE, RenderJobSchema, type RenderJob, type RenderJobInput } from './render-job.ts';
 import type { RequestLedger } from './request-ledger.ts';
 import { timelapseEvent, type TimelapseCommand, type TimelapseEvent, type TimelapseStage } from './schemas.ts';
@@ -140,27 +142,25 @@ export class RenderWorker implements Service {
     const { command, missingSols } = data;
     const deadline = Date.parse(data.metadataDeadline);
     const pollMs = this.options.metadataPollMs ?? 2000;
-    let lastReason = `sols ${describeSols(missingSols)} of ${command.rover} were not ingested`;
     for (;;) {
-      const covered = await this.ingested(command.rover);
-      const remaining = missingSols.filter((sol) => !covered.has(sol));
+      const ingested = await this.ingested(command.rover);
+      const remaining = missingSols.filter((sol) => !ingested.has(sol));
+      let reason: string;
       if (remaining.length === 0) {
         try {
           return await selectFrames(this.options.warehouse, command);
         } catch (error) {
           if (!(error instanceof SelectionError)) throw error;
-          // Raw objects are there but the warehouse may not have loaded and modelled them yet.
-          lastReason = error.message;
+          // The raw objects are there; the warehouse may not have loaded and modelled them yet.
+          reason = error.message;
         }
       } else {
-        lastReason = `sols ${describeSols(remaining)} of ${command.rover} were not ingested`;
+        const waited = Math.round((deadline - job.timestamp) / 1000);
+        reason = `metadata for ${describeSolRange(remaining)} of ${command.rover} did not arrive within ${waited} s (its ingestion was scheduled)`;
       }
-      const fraction = (missingSols.length - remaining.length) / Math.max(1, missingSols.length);
-      await job.updateProgress({ stage: 'ingest', fraction });
-      if (Date.now() >= deadline) {
-        throw new UnrecoverableError(`metadata did not arrive in time: ${lastReason} by ${data.metadataDeadline}`);
-      }
-      await sleep(pollMs);
+      await job.updateProgress({ stage: 'ingest', fraction: (missingSols.length - remaining.length) / Math.max(1, missingSols.length) });
+      if (Date.now() >= deadline) throw new UnrecoverableError(reason);
+      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
     }
   }
 

@@ -73,6 +73,7 @@ export const timelapseCommandsRole: RoleDefinition = {
       scheduleIngestion: (command) => ctx.producer.publish(Topics.ingestionScheduling, command, `${command.rover}/${command.solStart}`),
       videoUrl: presignedVideoUrl(store),
       logger: ctx.logger,
+      metadataTimeoutMs: ctx.config.timelapse.metadataTimeoutMs,
     });
     const consumer = new TopicConsumer({
       kafka: ctx.kafka,

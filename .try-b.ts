@@ -1,0 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { startTestS3 } from './test/support/s3.ts';
+import { envelope, fixturePhotos, fixtureJson, putEnvelope } from './test/warehouse/envelopes.ts';
+const s3 = await startTestS3();
+await putEnvelope(s3.store, envelope('photos', 'perseverance', await fixturePhotos('perseverance_sol394.json'), { solStart: 394 }));
+const m = (await fixtureJson('manifests/manifest_spirit.json')) as { photo_manifest: unknown };
+await putEnvelope(s3.store, envelope('manifests', 'spirit', [m.photo_manifest]));
+const env = { ...process.env, DATA_DIR: '/tmp/scratchB/try', DUCKDB_PATH: '/tmp/scratchB/try/w.duckdb', S3_ENDPOINT: s3.s3.endpoint, S3_BUCKET: s3.store.bucket, LOG_LEVEL: 'warn' };
+const r = spawnSync('node', ['bin/mars.js', 'warehouse', 'build'], { env, encoding: 'utf8' });
+console.log(r.stdout, r.stderr, r.status);
+const q = spawnSync('node', ['bin/mars.js', 'query', 'SELECT * FROM MARS_GOLD.TIMELAPSE_CANDIDATES'], { env, encoding: 'utf8' });
+console.log(q.stdout, q.stderr);
+const q2 = spawnSync('node', ['bin/mars.js', 'query', 'SELECT * FROM MARS_GOLD.INGESTION_PLANNING LIMIT 3', '--json'], { env, encoding: 'utf8' });
+console.log(q2.stdout, q2.stderr);
+await s3.close();

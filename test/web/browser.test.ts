@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTimelapseHarness, type TimelapseHarness } from '../timelapse/harness.ts';
+
+/** Debian's chromium, as CI installs it; never a browser download. */
+const CHROMIUM = '/usr/bin/chromium';
+
+let h: TimelapseHarness;
+let browser: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  h = await startTimelapseHarness();
+  const { final } = await h.request({ requestId: 'browser-1', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 394, solEnd: 394 });
+  expect(final.status).toBe('completed');
+  profile = await mkdtemp(path.join(os.tmpdir(), 'mars-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+  await h?.close();
+});
+
+it('opens the gallery, plays a video, and follows a request from the form to a completed run', async () => {
+  const page = await browser.newPage();
+  const base = h.service.http.url;
+  await page.goto(`${base}/`);
+  await expect.poll(() => page.locator('article.card[data-request-id="browser-1"]').count()).toBe(1);
+  expect(await page.locator('article.card[data-request-id="browser-1"]').innerText()).toContain('18 frames used, 2 rejected');
+  await page.screenshot({ path: path.join(h.dir, 'gallery.png'), fullPage: true });
+
+  await page.click('article.card[data-request-id="browser-1"] a.poster');
+  await page.waitForSelector('video#player');
+  expect(await page.locator('#frames tbody tr').count()).toBe(20);
+  expect(await page.locator('#frames tbody tr.rejected').count()).toBe(2);
+  const played = await page.evaluate(async () => {
+    const video = document.querySelector<HTMLVideoElement>('video#player')!;
+    video.muted = true;
+    await video.play();
+    const start = video.currentTime;
+    await new Promise<void>((resolve) => {
+      const check = () => (video.currentTime > start + 0.3 ? resolve() : requestAnimationFrame(check));
+      check();
+    });
+    return { start, now: video.currentTime, error: video.error?.message ?? null };
+  });
+  expect(played.error).toBeNull();
+  expect(played.now).toBeGreaterThan(played.start);
+  await page.screenshot({ path: path.join(h.dir, 'run.png'), fullPage: true });
+
+  await page.goto(`${base}/`);
+  // The sample's frames are NAVCAM_LEFT's: ask for them again at another frame rate.
+  await page.fill('input[name="camera"]', 'navcam_left');
+  await page.fill('input[name="sols"]', '394');
+  await page.fill('input[name="fps"]', '5');
+  await page.click('#request-form button[type="submit"]');
+  await page.waitForSelector('#completed-link, #progress.error', { timeout: 120_000 });
+  expect(await page.locator('#progress-text').innerText()).toBe('Completed: 18 frames used, 2 rejected. Watch it');
+  await page.click('#completed-link');
+  await page.waitForSelector('video#player');
+  const facts = await page.locator('dl.facts').innerText();
+  expect(facts).toContain('NAVCAM_LEFT');
+  expect(facts).toMatch(/fps\s+5/);
+  expect(facts).toContain('3.6 s');
+}, 180_000);

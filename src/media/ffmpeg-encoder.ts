@@ -25,8 +25,11 @@ export interface EncoderSettings {
   width: number;
   height: number;
   fit: 'letterbox' | 'crop';
-  /** Frames either side that ffmpeg's deflicker filter levels brightness against; 0 for none. */
-  levelWindow: number;
+  /**
+   * Frames ffmpeg's deflicker filter levels each frame's brightness against (2-129), or 0 for
+   * none. Never more than the frames the video will have: this ffmpeg build crashes then.
+   */
+  levelFrames: number;
   fps: number;
   format: RenderFormat;
   crf: number;
@@ -63,7 +66,7 @@ export function outputArguments(settings: Pick<EncoderSettings, 'format' | 'crf'
  * The normalising filter chain: fit to the output size (bars or crop, aspect kept), grey or
  * full-range input to yuv420p, and brightness levelled against the neighbours' median.
  */
-export function filterChain(settings: Pick<EncoderSettings, 'input' | 'width' | 'height' | 'fit' | 'levelWindow'>): string {
+export function filterChain(settings: Pick<EncoderSettings, 'input' | 'width' | 'height' | 'fit' | 'levelFrames'>): string {
   const { width: w, height: h } = settings;
   const filters: string[] = [];
   if (settings.input.kind === 'encoded') {
@@ -74,8 +77,7 @@ export function filterChain(settings: Pick<EncoderSettings, 'input' | 'width' | 
     );
   }
   filters.push('format=yuv420p');
-  // deflicker takes a window of 2..129 frames.
-  if (settings.levelWindow > 0) filters.push(`deflicker=size=${Math.min(129, 2 * settings.levelWindow + 1)}:mode=median`);
+  if (settings.levelFrames >= 2) filters.push(`deflicker=size=${Math.min(129, settings.levelFrames)}:mode=median`);
   filters.push('setsar=1');
   return filters.join(',');
 }

@@ -88,8 +88,8 @@ export class NotEnoughFramesError extends MarsError {
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
-/** Frames either side that brightness is levelled against (ffmpeg's deflicker, median mode). */
-export const LEVEL_WINDOW = 12;
+/** Frames brightness is levelled against (ffmpeg's deflicker, median mode): 12 either side. */
+export const LEVEL_FRAMES = 25;
 
 /**
  * How frames reach ffmpeg. Original files as they are when every usable one is JPEG (or every
@@ -247,6 +247,34 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     let analysed = 0;
     let judged = 0;
 
+    // ffmpeg starts once LEVEL_FRAMES frames are accepted (or at the end, with fewer), since its
+    // deflicker window must not be longer than the video; until then the frames wait here.
+    const waiting: Uint8Array[] = [];
+    const startEncoder = (levelFrames: number) =>
+      new FrameEncoder({
+        ffmpegPath: tools.ffmpegPath,
+        input: encoderInput,
+        ...output,
+        fit: options.fit,
+        levelFrames: options.levelBrightness ? levelFrames : 0,
+        fps: options.fps,
+        format: options.format,
+        crf: options.crf,
+        preset: options.preset,
+        outputPath: videoPath,
+      });
+    const flush = async () => {
+      for (const bytes of waiting.splice(0)) {
+        await encoder!.write(bytes);
+        progress('encode', encoder!.framesWritten, candidates.length);
+      }
+    };
+    const encodeFrame = async (bytes: Uint8Array) => {
+      waiting.push(bytes);
+      if (!encoder && waiting.length >= LEVEL_FRAMES) encoder = startEncoder(LEVEL_FRAMES);
+      if (encoder) await flush();
+    };
+
     const take = async (decision: FrameDecision) => {
       decisions.push(decision);
       progress('normalise', ++judged, candidates.length);
@@ -263,21 +291,8 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       } else {
         bytes = await readFile(original.localPath);
       }
-      encoder ??= new FrameEncoder({
-        ffmpegPath: tools.ffmpegPath,
-        input: encoderInput,
-        ...output,
-        fit: options.fit,
-        levelWindow: options.levelBrightness ? LEVEL_WINDOW : 0,
-        fps: options.fps,
-        format: options.format,
-        crf: options.crf,
-        preset: options.preset,
-        outputPath: videoPath,
-      });
-      frameIndexOf.set(decision.index, encoder.framesWritten);
-      await encoder.write(bytes);
-      progress('encode', encoder.framesWritten, candidates.length);
+      frameIndexOf.set(decision.index, frameIndexOf.size);
+      await encodeFrame(bytes);
       const kept = { index: decision.index, frame: encoderInput.kind === 'raw' ? bytes : undefined };
       if (!poster && decision.index >= Math.floor(candidates.length / 2)) poster = kept;
       lastAccepted = kept;
@@ -325,7 +340,9 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
           `(rejected: ${summariseReasons(decisions)}); a timelapse needs at least 2`,
       );
     }
-    await encoder!.finish();
+    encoder ??= startEncoder(waiting.length);
+    await flush();
+    await encoder.finish();
     timings.analyseEncodeMs = Date.now() - mark;
 
     // 4. Check the file before anything is published.
@@ -378,7 +395,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
         durationSeconds: probe.durationSeconds,
         sourceSize: dominant,
         frameInput: encoderInput.kind === 'raw' ? 'raw RGB frames normalised in workers' : `original ${encoderInput.codec} files, normalised by ffmpeg`,
-        levelling: options.levelBrightness ? `ffmpeg deflicker, median of ${2 * LEVEL_WINDOW + 1} frames` : 'off',
+        levelling: options.levelBrightness ? `ffmpeg deflicker, median of ${Math.min(LEVEL_FRAMES, accepted)} frames` : 'off',
       },
       objects: { video: keys.video, poster: keys.poster, contact: keys.contact, manifest: keys.manifest },
       frames: frameRecords.map((f) => ({

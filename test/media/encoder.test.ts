@@ -20,7 +20,7 @@ describe('FrameEncoder', () => {
 
   it('encodes raw frames to an MP4 that ffprobe reads with the frame count written', async () => {
     const out = path.join(dir, 'a.mp4');
-    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'raw' }, fit: 'letterbox', levelWindow: 0, width: 64, height: 48, fps: 5, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: out });
+    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'raw' }, fit: 'letterbox', levelFrames: 0, width: 64, height: 48, fps: 5, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: out });
     for (let i = 0; i < 15; i++) await encoder.write(new Uint8Array(64 * 48 * 3).fill(i * 10));
     await encoder.finish();
     expect(encoder.framesWritten).toBe(15);
@@ -28,7 +28,7 @@ describe('FrameEncoder', () => {
   });
 
   it('fails with the end of ffmpeg stderr in the message', async () => {
-    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'raw' }, fit: 'letterbox', levelWindow: 0, width: 64, height: 48, fps: 5, format: 'mp4', crf: 30, preset: 'no-such-preset', outputPath: path.join(dir, 'b.mp4') });
+    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'raw' }, fit: 'letterbox', levelFrames: 0, width: 64, height: 48, fps: 5, format: 'mp4', crf: 30, preset: 'no-such-preset', outputPath: path.join(dir, 'b.mp4') });
     const error = await (async () => {
       for (let i = 0; i < 200; i++) await encoder.write(new Uint8Array(64 * 48 * 3));
       await encoder.finish();
@@ -42,7 +42,7 @@ describe('FrameEncoder', () => {
 
   it('encodes image files as they are, fitting them to the output size with bars and levelling brightness', async () => {
     const out = path.join(dir, 'files.mp4');
-    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'encoded', codec: 'mjpeg' }, fit: 'letterbox', levelWindow: 2, width: 64, height: 48, fps: 10, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: out });
+    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'encoded', codec: 'mjpeg' }, fit: 'letterbox', levelFrames: 5, width: 64, height: 48, fps: 10, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: out });
     for (let i = 0; i < 7; i++) {
       await encoder.write(await sharp({ create: { width: 80, height: 40, channels: 3, background: { r: 20 * i, g: 90, b: 60 } } }).jpeg().toBuffer());
     }
@@ -51,7 +51,7 @@ describe('FrameEncoder', () => {
   });
 
   it('refuses a frame of the wrong size', async () => {
-    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'raw' }, fit: 'letterbox', levelWindow: 0, width: 64, height: 48, fps: 5, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: path.join(dir, 'c.mp4') });
+    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'raw' }, fit: 'letterbox', levelFrames: 0, width: 64, height: 48, fps: 5, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: path.join(dir, 'c.mp4') });
     await expect(encoder.write(new Uint8Array(10))).rejects.toThrow('frame of 10 bytes, expected 9216 (64x48 RGB)');
     encoder.abort();
     encoder.abort();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { TokenBucket } from '../../ingest/http/token-bucket.ts';
+import type { RateLimiter } from '../../ingest/http/token-bucket.ts';
 
 /**
  * Takes one token or says how long to wait, atomically, on Redis's clock: one bucket for every
@@ -33,20 +33,25 @@ export interface SharedTokenBucketOptions {
 
 /**
  * The global NASA request budget: the HttpClient takes a token before every request, here from
- * Redis instead of from process memory. It is a TokenBucket so the HttpClient accepts it as its
- * `rateLimiter` unchanged.
+ * Redis instead of from process memory.
  */
-export class SharedTokenBucket extends TokenBucket {
+export class SharedTokenBucket implements RateLimiter {
+  readonly perHour: number;
+  readonly capacity: number;
   private readonly redis: Redis;
   private readonly key: string;
 
   constructor(options: SharedTokenBucketOptions) {
-    super({ perHour: options.perHour, capacity: options.capacity });
+    if (!Number.isFinite(options.perHour) || options.perHour <= 0) {
+      throw new RangeError(`Expected a positive number for perHour but received ${options.perHour}`);
+    }
+    this.perHour = options.perHour;
+    this.capacity = Math.max(1, options.capacity ?? options.perHour);
     this.redis = options.redis;
     this.key = options.key;
   }
 
-  override async take(): Promise<void> {
+  async take(): Promise<void> {
     for (;;) {
       const wait = await this.tryTake();
       if (wait <= 0) return;

@@ -23,7 +23,7 @@ const OUT = { width: 800, height: 600 };
 /** The crop window that pans across the 1288x968 source. */
 const WINDOW = { width: 1000, height: 750 };
 /** Frame positions (in selection order) deliberately degraded so the demo shows rejections. */
-const BLURRED = 6;
+const OVEREXPOSED = 6;
 const DARK = 13;
 
 const PhotoSchema = z.object({
@@ -92,8 +92,8 @@ async function main(): Promise<void> {
       .extract({ left, top, width: WINDOW.width, height: WINDOW.height })
       .resize(OUT.width, OUT.height)
       .modulate({ brightness: 0.94 + 0.12 * t });
-    if (index === BLURRED) frame = frame.blur(14);
-    if (index === DARK) frame = frame.linear(0.05, 0);
+    if (index === OVEREXPOSED) frame = frame.linear(2, 40);
+    if (index === DARK) frame = frame.linear(0.02, 0);
     const name = path.basename(new URL(photo.img_src).pathname);
     await writeFile(path.join(sample, 'images', name), await frame.jpeg({ quality: 82, mozjpeg: true }).toBuffer());
   }

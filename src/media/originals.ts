@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import type { ImageAsset, LineageStore } from '../warehouse/lineage/lineage-store.ts';
@@ -45,14 +47,17 @@ export async function fetchOriginals(candidates: readonly FrameCandidate[], deps
   let next = 0;
   let done = 0;
 
+  // One GET streamed to the file (fGet would stat first: twice the requests).
   const fromCache = async (asset: ImageAsset, localPath: string): Promise<boolean> => {
+    let body;
     try {
-      await deps.store.fGet(asset.objectKey, localPath);
-      return true;
+      body = await deps.store.getStream(asset.objectKey);
     } catch (error) {
       if (isMissing(error)) return false;
       throw error;
     }
+    await pipeline(body, createWriteStream(localPath));
+    return true;
   };
 
   const one = async (index: number): Promise<LocalOriginal> => {

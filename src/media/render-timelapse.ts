@@ -247,8 +247,10 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     let analysed = 0;
     let judged = 0;
 
-    // ffmpeg starts once LEVEL_FRAMES frames are accepted (or at the end, with fewer), since its
-    // deflicker window must not be longer than the video; until then the frames wait here.
+    // With levelling, ffmpeg starts once LEVEL_FRAMES frames are accepted (or at the end, with
+    // fewer), since its deflicker window must not be longer than the video; until then the
+    // frames wait here.
+    const startAfter = options.levelBrightness ? LEVEL_FRAMES : 1;
     const waiting: Uint8Array[] = [];
     const startEncoder = (levelFrames: number) =>
       new FrameEncoder({
@@ -271,7 +273,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     };
     const encodeFrame = async (bytes: Uint8Array) => {
       waiting.push(bytes);
-      if (!encoder && waiting.length >= LEVEL_FRAMES) encoder = startEncoder(LEVEL_FRAMES);
+      if (!encoder && waiting.length >= startAfter) encoder = startEncoder(LEVEL_FRAMES);
       if (encoder) await flush();
     };
 

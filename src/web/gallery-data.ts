@@ -59,6 +59,8 @@ export const RunRowSchema = z.object({
   manifest_key: optionalText,
   duration_seconds: optionalNum,
   parameters: jsonObject,
+  /** Frames fetched from this machine (a replay server): with the sample's selection, its derived frames. */
+  local_frames: int.default(0),
 });
 export type RunRow = z.infer<typeof RunRowSchema>;
 
@@ -79,10 +81,12 @@ function lowerKeys(row: Row): Row {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-const runColumns = `request_id, rover_name, camera_name, sol_start, sol_end, status, error,
-  CAST(started_at AS VARCHAR) AS started_at, CAST(finished_at AS VARCHAR) AS finished_at,
-  frames_total, frames_accepted, video_key, poster_key, contact_key, manifest_key, duration_seconds,
-  CAST(parameters AS VARCHAR) AS parameters`;
+const runColumns = `r.request_id, r.rover_name, r.camera_name, r.sol_start, r.sol_end, r.status, r.error,
+  CAST(r.started_at AS VARCHAR) AS started_at, CAST(r.finished_at AS VARCHAR) AS finished_at,
+  r.frames_total, r.frames_accepted, r.video_key, r.poster_key, r.contact_key, r.manifest_key, r.duration_seconds,
+  CAST(r.parameters AS VARCHAR) AS parameters,
+  (SELECT COUNT(*) FROM MARS_LINEAGE.RENDER_FRAMES f WHERE f.request_id = r.request_id
+     AND (f.source_url LIKE 'http://127.0.0.1:%' OR f.source_url LIKE 'http://localhost:%')) AS local_frames`;
 
 const SuggestionRowSchema = z.object({ rover_name: text, camera_name: text, sol: int, full_frames: int });
 const PathRowSchema = z.object({ sol: optionalNum, geometry: z.unknown() });
@@ -100,13 +104,13 @@ export class WarehouseGalleryData implements GalleryData {
 
   async listRuns(): Promise<RunRow[]> {
     const rows = await this.warehouse.query(
-      `SELECT ${runColumns} FROM MARS_LINEAGE.RENDER_RUNS ORDER BY started_at DESC, request_id LIMIT 200`,
+      `SELECT ${runColumns} FROM MARS_LINEAGE.RENDER_RUNS r ORDER BY r.started_at DESC, r.request_id LIMIT 200`,
     );
     return rows.map((row) => RunRowSchema.parse(lowerKeys(row)));
   }
 
   async getRun(requestId: string): Promise<RunRow | null> {
-    const rows = await this.warehouse.query(`SELECT ${runColumns} FROM MARS_LINEAGE.RENDER_RUNS WHERE request_id = ?`, [requestId]);
+    const rows = await this.warehouse.query(`SELECT ${runColumns} FROM MARS_LINEAGE.RENDER_RUNS r WHERE r.request_id = ?`, [requestId]);
     return rows[0] ? RunRowSchema.parse(lowerKeys(rows[0])) : null;
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { RouteHandler } from '../http/http-server.ts';
+import { readBody, type RouteHandler } from '../http/http-server.ts';
 import { errorMessage } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
@@ -49,7 +49,7 @@ export function createGallery(deps: GalleryDeps): RouteHandler {
       }
       const runMatch = /^\/runs\/([^/]+)$/.exec(path);
       if (method === 'GET' && runMatch) {
-        const requestId = decodeURIComponent(runMatch[1]!);
+        const requestId = decodePart(runMatch[1]!);
         const run = await deps.data.getRun(requestId);
         if (!run) {
           sendText(res, 404, `No run with request id ${requestId}.`);
@@ -68,7 +68,7 @@ export function createGallery(deps: GalleryDeps): RouteHandler {
       }
       const apiMatch = /^\/api\/timelapses\/([^/]+)(\/events)?$/.exec(path);
       if (apiMatch && method === 'GET') {
-        const requestId = decodeURIComponent(apiMatch[1]!);
+        const requestId = decodePart(apiMatch[1]!);
         if (apiMatch[2]) streamEvents(req, res, requestId, deps.events);
         else await sendStatus(res, requestId, deps);
         return true;
@@ -88,13 +88,20 @@ async function acceptCommand(req: IncomingMessage, res: ServerResponse, deps: Ga
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
     return sendJson(res, 415, { error: 'send the command as application/json' });
   }
+  let text: string;
+  try {
+    text = await readBody(req, MAX_BODY_BYTES);
+  } catch (error) {
+    return sendJson(res, 413, { error: errorMessage(error) });
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
+    body = JSON.parse(text);
   } catch (error) {
     return sendJson(res, 400, { error: `the body is not JSON: ${errorMessage(error)}` });
   }
-  const withId = { requestId: `web-${randomBytes(6).toString('hex')}`, requestedBy: 'gallery', ...(body as object) };
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return sendJson(res, 400, { error: 'expected a JSON object' });
+  const withId = { requestId: `web-${randomBytes(6).toString('hex')}`, requestedBy: 'gallery', ...body };
   const parsed = TimelapseCommandSchema.safeParse(withId);
   if (!parsed.success) {
     return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
@@ -139,22 +146,13 @@ function streamEvents(req: IncomingMessage, res: ServerResponse, requestId: stri
   for (const event of events.history(requestId)) send(event);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new Error(`body larger than ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** A path segment as text; a malformed escape yields text no request id matches, not an error. */
+function decodePart(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 const securityHeaders = {

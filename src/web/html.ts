@@ -34,11 +34,6 @@ export function raw(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }
 
-/** JSON inside a <script> block: `<` is escaped so no value can close the element. */
-export function scriptJson(value: unknown): SafeHtml {
-  return new SafeHtml(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
-}
-
 /** A path segment or query value for a link we build. */
 export function urlPart(value: string): string {
   return encodeURIComponent(value);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotEnoughFramesError, renderTimelapse, timelapseKeys, type RenderInput } from '../../src/media/render-timelapse.ts';
 import { probeVideo } from '../../src/media/probe-video.ts';
@@ -13,7 +14,6 @@ import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
 import { decompressionBombPng, serveBytes, startImageServer } from './support/image-server.ts';
 import { panFrames } from './support/sequence.ts';
-import { writeFile } from 'node:fs/promises';
 
 const require = createRequire(import.meta.url);
 const ffprobePath = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
@@ -201,7 +201,7 @@ describe('renderTimelapse', () => {
   it('leaves nothing published when a render dies mid-encode, and a re-run completes once', async () => {
     const frames = good.slice(0, 60);
     const controller = new AbortController();
-    const error = await renderTimelapse(input('req-crash', frames), {
+    const error = await renderTimelapse(input('req-crash', frames, { levelBrightness: true }), {
       ...deps(),
       signal: controller.signal,
       onProgress: (p) => {
@@ -218,23 +218,34 @@ describe('renderTimelapse', () => {
     expect(await list()).toEqual([]);
     expect((await new LineageStore(warehouse).getRun('req-crash'))?.status).toBe('failed');
 
-    const result = await renderTimelapse(input('req-crash', frames), deps());
+    const result = await renderTimelapse(input('req-crash', frames, { levelBrightness: true }), deps());
     expect(result.framesAccepted).toBe(60);
+    const manifest = (await s3.store.getJson(result.keys.manifest)) as { output: { levelling: string; frameInput: string } };
+    expect(manifest.output).toMatchObject({ levelling: 'ffmpeg deflicker, median of 25 frames', frameInput: 'original mjpeg files, normalised by ffmpeg' });
     expect(await list()).toEqual([`${prefix}contact.jpg`, `${prefix}manifest.json`, `${prefix}poster.jpg`, `${prefix}video.mp4`]);
     expect(await warehouse.query<{ n: number; status: string }>("SELECT count(*) AS n, max(status) AS status FROM MARS_LINEAGE.RENDER_RUNS WHERE request_id = 'req-crash'")).toEqual([
       { n: 1, status: 'completed' },
     ]);
   });
 
-  it('encodes VP9 WebM with letterboxing to a requested size and a caption', async () => {
-    const result = await renderTimelapse(input('req-webm', good.slice(0, 12), { format: 'webm', width: 320, height: 320, caption: true, fps: 6 }), deps());
+  it('encodes VP9 WebM with letterboxing to a requested size, a caption and levelling over fewer frames than its window', async () => {
+    const result = await renderTimelapse(
+      input('req-webm', good.slice(0, 12), { format: 'webm', width: 320, height: 320, caption: true, fps: 6, levelBrightness: true }),
+      deps(),
+    );
     expect(result.keys.video).toBe('timelapses/perseverance/MCZ_LEFT/100-101/req-webm/video.webm');
     const local = path.join(dir, 'out.webm');
     await s3.store.fGet(result.keys.video, local);
     const probe = await probeVideo(ffprobePath, local);
     expect(probe).toMatchObject({ codec: 'vp9', pixFmt: 'yuv420p', width: 320, height: 320, frames: 12 });
     expect(probe.durationSeconds).toBeCloseTo(2, 1);
-    const poster = await s3.store.getBuffer(result.keys.poster);
-    await writeFile(path.join(dir, 'poster.jpg'), poster);
+    const manifest = (await s3.store.getJson(result.keys.manifest)) as { output: { levelling: string; frameInput: string } };
+    expect(manifest.output).toMatchObject({ levelling: 'ffmpeg deflicker, median of 12 frames', frameInput: 'raw RGB frames normalised in workers' });
+    // Letterboxed 4:3 into a square: black bars above and below the picture.
+    const poster = await sharp(await s3.store.getBuffer(result.keys.poster)).raw().toBuffer({ resolveWithObject: true });
+    expect(poster.info).toMatchObject({ width: 320, height: 320 });
+    const row = (y: number) => Math.max(...poster.data.subarray(y * 320 * 3, (y + 1) * 320 * 3));
+    expect(row(5)).toBeLessThan(16);
+    expect(row(160)).toBeGreaterThan(100);
   });
 });

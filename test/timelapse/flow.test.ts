@@ -55,7 +55,7 @@ describe('a timelapse command on the embedded parts', () => {
     });
     expect(final.framesAccepted).toBe(18);
     expect(final.framesRejected).toBe(2);
-    expect(new URL(final.url).pathname).toBe(`/${h.env.S3_BUCKET}/${prefix}video.mp4`);
+    expect(new URL(final.url).pathname).toBe(`/${h.config.s3.bucket}/${prefix}video.mp4`);
     expect(events[0]).toMatchObject({ status: 'accepted', frames: 20 });
     const progress = events.filter((e) => e.status === 'progress');
     expect(progress.length).toBeGreaterThan(2);
@@ -77,7 +77,7 @@ describe('a timelapse command on the embedded parts', () => {
     );
     expect(frames.map((f) => f.image_id)).toEqual(NAVCAM_LEFT_IDS);
     expect(frames.filter((f) => !f.accepted).map((f) => [f.image_id, f.reason])).toEqual([
-      ['952938', 'blurred'],
+      ['952938', 'over-exposed'],
       ['952962', 'black'],
     ]);
     expect(frames.filter((f) => f.accepted).map((f) => f.frame_index)).toEqual([...Array(18).keys()]);

@@ -16,7 +16,6 @@ import { TimelapseEventSchema, type TimelapseEvent } from '../../src/workers/tim
 import { TimelapseTopics } from '../../src/workers/timelapse/topics.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { startTestS3 } from '../support/s3.ts';
 import { tempDir, uniqueName } from '../support/temp.ts';
 
 /** Sols next to the sample's that are ingested but hold no photos (the replay server answers `[]`). */
@@ -41,7 +40,8 @@ export interface TimelapseHarness {
 }
 
 /**
- * The timelapse roles on real parts: s3rver, librdkafka's mock cluster, the machine's Redis
+ * The timelapse roles on real parts: the embedded s3rver (whose events the s3-events role
+ * forwards, as with `mars start`), librdkafka's mock cluster, the machine's Redis
  * (a unique prefix), a DuckDB file, ffmpeg, and the offline sample served by the replay server,
  * ingested and built into the warehouse as `mars start` does.
  */
@@ -56,12 +56,9 @@ export interface HarnessOptions {
 
 export async function startTimelapseHarness(options: HarnessOptions = {}): Promise<TimelapseHarness> {
   const temp = await tempDir('mars-timelapse');
-  const s3 = await startTestS3();
   const kafka = await startTestKafka();
   const replay = await startReplayServer({ dir: SAMPLE.dir, serveImages: true });
   const env: Record<string, string> = {
-    S3_ENDPOINT: s3.s3.endpoint,
-    S3_BUCKET: s3.store.bucket,
     KAFKA_BROKERS: kafka.brokers.join(','),
     KAFKA_GROUP_PREFIX: uniqueName('group'),
     KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -123,7 +120,6 @@ export async function startTimelapseHarness(options: HarnessOptions = {}): Promi
         () => runtime.close(),
         () => replay.close(),
         () => kafka.close(),
-        () => s3.close(),
         () => deletePrefix(testRedisUrl(), env.QUEUE_PREFIX!),
         () => temp.cleanup(),
       ]),

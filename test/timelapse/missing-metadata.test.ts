@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROLES } from '../../src/workers/roles.ts';
-import { timelapseRenderRole } from '../../src/workers/timelapse/render-role.ts';
-import { galleryRole, timelapseCommandsRole } from '../../src/workers/timelapse/roles.ts';
 import { startTimelapseHarness, type TimelapseHarness } from './harness.ts';
 
 let h: TimelapseHarness;
@@ -10,7 +8,7 @@ beforeAll(async () => {
   // Every role of the service and nothing ingested: the request has to fetch its own metadata.
   h = await startTimelapseHarness({
     preload: false,
-    roles: [...ROLES.filter((r) => !['timelapse-commands', 'timelapse-render', 'gallery'].includes(r.name)), timelapseCommandsRole, timelapseRenderRole, galleryRole],
+    roles: [...ROLES],
     env: { MODEL_DEBOUNCE_MS: '200', PLANNER_WINDOW_SOLS: '0', TIMELAPSE_METADATA_TIMEOUT_MS: '120000' },
   });
 }, 180_000);

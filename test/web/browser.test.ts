@@ -46,8 +46,10 @@ it('opens the gallery, plays a video, and follows a request from the form to a c
   const base = h.service.http.url;
   await page.goto(`${base}/`);
   await expect.poll(() => page.locator('article.card[data-request-id="browser-1"]').count()).toBe(1);
-  expect(await page.locator('article.card[data-request-id="browser-1"]').innerText()).toContain('18 frames used, 2 rejected');
-  await page.screenshot({ path: path.join(h.dir, 'gallery.png'), fullPage: true });
+  const card = await page.locator('article.card[data-request-id="browser-1"]').innerText();
+  expect(card).toContain('18 frames used, 2 rejected');
+  expect(card).toContain('offline sample: derived frames');
+  await page.screenshot({ path: path.join(process.env.MARS_SCREENSHOT_DIR ?? h.dir, 'gallery.png'), fullPage: true });
 
   await page.click('article.card[data-request-id="browser-1"] a.poster');
   await page.waitForSelector('video#player');
@@ -66,7 +68,8 @@ it('opens the gallery, plays a video, and follows a request from the form to a c
   });
   expect(played.error).toBeNull();
   expect(played.now).toBeGreaterThan(played.start);
-  await page.screenshot({ path: path.join(h.dir, 'run.png'), fullPage: true });
+  expect(await page.locator('p.derived.notice').count()).toBe(1);
+  await page.screenshot({ path: path.join(process.env.MARS_SCREENSHOT_DIR ?? h.dir, 'run.png'), fullPage: true });
 
   await page.goto(`${base}/`);
   // The sample's frames are NAVCAM_LEFT's: ask for them again at another frame rate.

@@ -33,7 +33,10 @@ const run: RunRow = {
   manifest_key: null,
   duration_seconds: 0.2,
   parameters: { fps: 10, note: hostile },
+  local_frames: 0,
 };
+/** A run of the offline sample: its frames came from this machine's replay server. */
+const sampleRun: RunRow = { ...run, request_id: 'sample-1', camera_name: 'NAVCAM_LEFT', error: null, local_frames: 20 };
 
 const frames: FrameRow[] = [
   { candidate_index: 0, image_id: '952932', frame_index: 0, accepted: true, reason: null, detail: null, metrics: { sharpness: 12.5 }, source_url: 'https://mars.nasa.gov/a.jpg', object_key: 'images/perseverance/NAVCAM_LEFT/394/952932.jpg' },
@@ -42,8 +45,8 @@ const frames: FrameRow[] = [
 ];
 
 const data: GalleryData = {
-  listRuns: async () => [run],
-  getRun: async (id) => (id === run.request_id ? run : null),
+  listRuns: async () => [run, sampleRun],
+  getRun: async (id) => [run, sampleRun].find((r) => r.request_id === id) ?? null,
   getRunFrames: async () => frames,
   traverse: async () => [
     { sol: 389, points: [[77.458, 18.467], [77.456, 18.468]] },
@@ -169,6 +172,13 @@ describe('pages', () => {
     expect(body.match(/<path d="M/g)).toHaveLength(2);
   });
 
+  it('labels the offline sample\'s runs as made of derived frames, and only those', async () => {
+    const list = await (await fetch(`${base}/`)).text();
+    expect(list.match(/offline sample: derived frames/g)).toHaveLength(1);
+    expect(await (await fetch(`${base}/runs/sample-1`)).text()).toContain('derived from one real Perseverance Navcam image');
+    expect(await (await fetch(`${base}/runs/req-1`)).text()).not.toContain('derived from one real');
+  });
+
   it('answers 404 for an unknown run', async () => {
     const res = await fetch(`${base}/runs/nope`);
     expect(res.status).toBe(404);
@@ -186,6 +196,10 @@ describe('request API', () => {
     });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toContain('solEnd must not be before solStart');
+    const big = await fetch(`${base}/api/timelapses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(20_000) }) });
+    expect(big.status).toBe(413);
+    const array = await fetch(`${base}/api/timelapses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' });
+    expect(array.status).toBe(400);
     expect(published).toHaveLength(0);
   });
 

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { startReplayServer, type ReplayServer } from '../../ingest/replay/replay-server.ts';
 import { DEFAULT_DOWNLOAD_HOSTS, loadConfig } from '../../platform/config.ts';
-import { errorMessage } from '../../platform/errors.ts';
+import { errorMessage, ValidationError } from '../../platform/errors.ts';
 import { closeAll } from '../../platform/lifecycle.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { Runtime } from '../../platform/runtime.ts';
@@ -14,14 +14,13 @@ import { MarsService } from '../../workers/service.ts';
 import { RequestFollower } from '../../workers/timelapse/follow-request.ts';
 import { loadSample, SAMPLE } from '../../workers/timelapse/offline-sample.ts';
 import { RENDER_QUEUE } from '../../workers/timelapse/render-job.ts';
-import { timelapseRenderRole } from '../../workers/timelapse/render-role.ts';
-import { galleryRole, timelapseCommandsRole } from '../../workers/timelapse/roles.ts';
 import { TimelapseCommandSchema } from '../../workers/timelapse/schemas.ts';
 import { TimelapseTopics } from '../../workers/timelapse/topics.ts';
 import { createEventDisplay } from './timelapse.ts';
 
 const STAGES = 6;
 const SHUTDOWN_GRACE_MS = 10_000;
+const REDIS_PING_TIMEOUT_MS = 5000;
 const say = (step: number, message: string) => process.stdout.write(`[${step}/${STAGES}] ${message}\n`);
 
 /** Whether a TCP port on 127.0.0.1 is free to listen on. */
@@ -31,6 +30,22 @@ function portFree(port: number, host: string): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
   });
+}
+
+/** BullMQ waits forever for a Redis that is not there: say so at once instead. */
+async function redisAnswers(runtime: Runtime, url: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis at ${url} does not answer: start one (\`redis-server\`, or \`npm start\`, which does) or set REDIS_URL`)),
+      REDIS_PING_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([runtime.redis().ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -46,6 +61,9 @@ export function register(program: Command): void {
     .option('--port <port>', 'gallery port (default: PORT or 8080; a free one if that is taken)')
     .action(async (options: { port?: string }) => {
       const started = performance.now();
+      if (options.port !== undefined && !/^\d{1,5}$/.test(options.port)) {
+        throw new ValidationError(`Expected a port number (0-65535) for --port but received "${options.port}"`);
+      }
       const env = { ...process.env };
       let replay: ReplayServer | undefined;
       if (!env.NASA_API_BASE_URL) {
@@ -71,6 +89,7 @@ export function register(program: Command): void {
         process.stdout.write(
           `mars start: ${SAMPLE.rover} ${SAMPLE.camera}, sol ${SAMPLE.solStart}: real NASA metadata, frames derived from a real Navcam image (see sample/README.md)\n`,
         );
+        await redisAnswers(runtime, config.redisUrl);
         const store = await runtime.objectStore();
         const s3 = runtime.embeddedObjectStore;
         say(1, s3 ? `object store: embedded s3rver at ${s3.endpoint}, files in ${path.join(config.dataDir, 's3')}` : `object store: ${config.s3.endpoint}`);
@@ -95,12 +114,10 @@ export function register(program: Command): void {
         const leftovers = new Queue(RENDER_QUEUE, { connection: runtime.redis(), prefix: config.queues.prefix });
         await leftovers.obliterate({ force: true });
         await leftovers.close();
-        // The timelapse roles join `mars serve`'s own (once they are in its registry, they are not added twice).
-        const definitions = [...ROLES, ...[timelapseCommandsRole, timelapseRenderRole, galleryRole].filter((r) => !ROLES.some((d) => d.name === r.name))];
-        service = new MarsService({ config, logger, runtime, definitions, port });
+        service = new MarsService({ config, logger, runtime, port });
         await service.start();
         const gallery = `${service.http.url}/`;
-        say(5, `service: Kafka ${config.kafka.brokers ? config.kafka.brokers.join(',') : `embedded at ${runtime.kafkaBrokers?.join(',')}`}, Redis ${config.redisUrl}, roles ${definitions.map((d) => d.name).join(', ')}`);
+        say(5, `service: Kafka ${config.kafka.brokers ? config.kafka.brokers.join(',') : `embedded at ${runtime.kafkaBrokers?.join(',')}`}, Redis ${config.redisUrl}, roles ${ROLES.map((d) => d.name).join(', ')}`);
 
         const command = TimelapseCommandSchema.parse({
           requestId: `sample-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`,

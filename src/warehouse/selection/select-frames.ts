@@ -36,8 +36,9 @@ function lowerKeys(row: Row): Row {
 
 /**
  * The full-size frames of one rover's camera over a sol range, from MARS_SILVER.FACT_PHOTOS, in
- * playback order: by time taken, then spacecraft clock, then image id (numeric ids compare by
- * length first, so 99 comes before 100). Throws a SelectionError naming the rover's cameras
+ * playback order: sol by sol, by time taken, then spacecraft clock, then image id (numeric ids
+ * compare by length first, so 99 comes before 100). The sol leads because the classic API gives
+ * neither time nor clock, and its ids need not rise from one sol to the next. Throws a SelectionError naming the rover's cameras
  * when the camera is unknown, or the cameras that do have frames when the range has none.
  */
 export async function selectFrames(warehouse: Warehouse, selection: FrameSelection): Promise<FrameCandidate[]> {
@@ -48,7 +49,7 @@ export async function selectFrames(warehouse: Warehouse, selection: FrameSelecti
        FROM MARS_SILVER.FACT_PHOTOS
       WHERE rover_name = ? AND UPPER(camera_name) = ? AND sol BETWEEN ? AND ?
         AND is_full
-      ORDER BY taken_at NULLS LAST, sclk NULLS LAST, LENGTH(CAST(image_id AS VARCHAR)), CAST(image_id AS VARCHAR)`,
+      ORDER BY sol, taken_at NULLS LAST, sclk NULLS LAST, LENGTH(CAST(image_id AS VARCHAR)), CAST(image_id AS VARCHAR)`,
     [rover, camera, selection.solStart, selection.solEnd],
   );
   if (rows.length > 0) {

@@ -46,6 +46,8 @@ img.contact { max-width:100%; border-radius:6px; display:block; }
 svg.map { width:100%; height:auto; background:#120d0a; border:1px solid var(--line); border-radius:8px; }
 .note { font-size:12px; color:var(--muted); margin-top:6px; }
 .error { color:var(--bad); }
+.derived { color:#e8c36a; font-size:12px; margin-top:4px; }
+.derived.notice { border:1px solid #6b5a2a; background:#241d0f; border-radius:6px; padding:8px 12px; font-size:13px; margin:0 0 14px; }
 @media (max-width: 900px) { .layout { grid-template-columns:1fr; } }
 `);
 

@@ -3,6 +3,7 @@ import type { TimelapseEvent } from '../../workers/timelapse/schemas.ts';
 import type { RunRow } from '../gallery-data.ts';
 import { html, raw, urlPart } from '../html.ts';
 import { mediaPath } from '../media-route.ts';
+import { derivedBadge } from './derived-label.ts';
 import { page } from './layout.ts';
 import { requestFormScript } from './request-form-script.ts';
 
@@ -27,6 +28,7 @@ export function listPage(input: { runs: RunRow[]; pending: TimelapseEvent[]; sug
     <div>sols ${run.sol_start}–${run.sol_end} · <span class="badge ${run.status}">${run.status}</span></div>
     <div class="muted">${run.frames_accepted ?? '–'} frames used, ${rejected ?? '–'} rejected${run.duration_seconds !== null ? html` · ${run.duration_seconds.toFixed(1)} s` : ''}</div>
     ${run.error ? html`<div class="error">${run.error}</div>` : ''}
+    ${derivedBadge(run)}
   </div>
 </article>`;
   });

@@ -1,6 +1,7 @@
 import type { FrameRow, RunRow } from '../gallery-data.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { isServableKey, mediaPath } from '../media-route.ts';
+import { derivedNotice } from './derived-label.ts';
 import { page } from './layout.ts';
 import { traverseMap, type TraverseSegment } from './traverse-map.ts';
 
@@ -48,6 +49,7 @@ export function runPage(input: { run: RunRow; frames: FrameRow[]; traverse: Trav
   const parameters = Object.entries(run.parameters).filter(([, v]) => v !== null && typeof v !== 'object');
   const body = html`
 <h2>${title}</h2>
+${derivedNotice(run)}
 <div class="layout">
   <section>
     ${video

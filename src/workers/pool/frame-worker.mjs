@@ -7,7 +7,11 @@ import { register } from 'tsx/esm/api';
 import sharp from 'sharp';
 
 // Each worker is one of a pool sized to the cores: libvips threads on top would oversubscribe.
-if (!isMainThread) sharp.concurrency(1);
+// Every frame is decoded once, so libvips' operation cache would only hold memory.
+if (!isMainThread) {
+  sharp.concurrency(1);
+  sharp.cache(false);
+}
 register();
 const { runFrameTask } = await import('../../media/frame-task.ts');
 export default runFrameTask;

@@ -8,7 +8,7 @@ import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { RENDER_JOB_DEFAULTS, RenderJobSchema, type RenderJobInput } from './render-job.ts';
-import type { RequestLedger } from './request-ledger.ts';
+import type { LedgerRecord, RequestLedger } from './request-ledger.ts';
 import { timelapseEvent, type TimelapseCommand, type TimelapseEvent } from './schemas.ts';
 
 export interface CommandHandlerDeps {
@@ -25,6 +25,8 @@ export interface CommandHandlerDeps {
   logger: Logger;
   /** How long a render waits for scheduled metadata to land. Default 10 minutes. */
   metadataTimeoutMs?: number;
+  /** Sols per scheduled ingestion command. Default 10. */
+  ingestBatchSols?: number;
   now?: () => Date;
 }
 
@@ -75,7 +77,7 @@ export class TimelapseCommandHandler {
       await this.publish({ requestId, status: 'accepted', frames: frames.length });
     } else {
       await this.publish({ requestId, status: 'accepted' });
-      for (const batch of batchSols(missingSols, 10)) {
+      for (const batch of batchSols(missingSols, this.deps.ingestBatchSols ?? 10)) {
         await this.deps.scheduleIngestion({
           source: 'photos',
           rover: command.rover,
@@ -111,7 +113,7 @@ export class TimelapseCommandHandler {
     return missing;
   }
 
-  private async answerRepeat(requestId: string, record: NonNullable<Awaited<ReturnType<RequestLedger['get']>>>): Promise<void> {
+  private async answerRepeat(requestId: string, record: LedgerRecord): Promise<void> {
     switch (record.state) {
       case 'completed':
         await this.publish({

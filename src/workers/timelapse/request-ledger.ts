@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { OutputKeysSchema } from './schemas.ts';
+import { OutputKeysSchema, type DistributiveOmit } from './schemas.ts';
 
 /**
  * The timelapse requests' own idempotency record, in Redis: BullMQ's jobId de-duplication
@@ -24,8 +24,6 @@ export const LedgerRecordSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('failed'), at: z.iso.datetime(), reason: z.string() }),
 ]);
 export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface RequestLedgerOptions {
   /** Key prefix, shared with the queues' (tests use a unique one). */

@@ -74,6 +74,7 @@ export const timelapseCommandsRole: RoleDefinition = {
       videoUrl: presignedVideoUrl(store),
       logger: ctx.logger,
       metadataTimeoutMs: ctx.config.timelapse.metadataTimeoutMs,
+      ingestBatchSols: ctx.config.ingest.batchSols,
     });
     const consumer = new TopicConsumer({
       kafka: ctx.kafka,

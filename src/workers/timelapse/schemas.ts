@@ -53,7 +53,6 @@ export const TimelapseCommandSchema = z
     path: ['solEnd'],
   });
 export type TimelapseCommand = z.infer<typeof TimelapseCommandSchema>;
-export type TimelapseCommandInput = z.input<typeof TimelapseCommandSchema>;
 
 export const TIMELAPSE_STAGES = ['resolve', 'ingest', 'queued', 'download', 'analyse', 'normalise', 'encode', 'publish'] as const;
 export const StageSchema = z.enum(TIMELAPSE_STAGES);
@@ -65,7 +64,6 @@ export const OutputKeysSchema = z.object({
   contact: z.string().min(1),
   manifest: z.string().min(1),
 });
-export type OutputKeys = z.infer<typeof OutputKeysSchema>;
 
 const base = { requestId: RequestIdSchema, at: z.iso.datetime() };
 
@@ -119,9 +117,5 @@ export function timelapseEvent(event: DistributiveOmit<TimelapseEvent, 'at'>, no
   return TimelapseEventSchema.parse({ ...event, at: now().toISOString() });
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** The published key prefix of one run (DESIGN.md's object layout). */
-export function timelapsePrefix(command: Pick<TimelapseCommand, 'rover' | 'camera' | 'solStart' | 'solEnd' | 'requestId'>): string {
-  return `timelapses/${command.rover}/${command.camera}/${command.solStart}-${command.solEnd}/${command.requestId}/`;
-}
+/** Omit over each member of a union (plain Omit would merge the members). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

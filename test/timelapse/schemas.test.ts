@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RenderOptionsSchema } from '../../src/media/render-options.ts';
+import { renderOptionsOf } from '../../src/workers/timelapse/render-worker.ts';
+import { TimelapseCommandSchema, TimelapseEventSchema, timelapseEvent } from '../../src/workers/timelapse/schemas.ts';
+
+const base = { requestId: 'r-1', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 394, solEnd: 394 };
+const problems = (value: unknown) => {
+  const parsed = TimelapseCommandSchema.safeParse(value);
+  return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('timelapse command', () => {
+  it('upper-cases the camera and keeps only what was given', () => {
+    expect(TimelapseCommandSchema.parse({ ...base, camera: ' navcam_left ', fps: 5 })).toEqual({ ...base, fps: 5 });
+  });
+
+  it('names each problem', () => {
+    expect(problems({ ...base, requestId: '../x' })).toEqual([
+      'requestId: expected a request id of 1-128 letters, digits, dots, underscores or hyphens, starting with a letter or digit',
+    ]);
+    expect(problems({ ...base, solStart: 10, solEnd: 5 })).toEqual(['solEnd: solEnd must not be before solStart']);
+    expect(problems({ ...base, solStart: 0, solEnd: 200 })).toEqual(['solEnd: a command covers at most 200 sols']);
+    expect(problems({ ...base, rover: 'sojourner' })).toEqual(['rover: expected one of curiosity, perseverance, opportunity, spirit']);
+    expect(problems({ ...base, width: 641 })).toEqual(['width: expected an even width (H.264 with yuv420p needs even dimensions)']);
+    expect(problems({ ...base, thresholds: { blackMean: 12, nonsense: 1 } })).toHaveLength(1);
+  });
+
+  it('becomes the media options, defaults where the command says nothing', () => {
+    const options = renderOptionsOf(TimelapseCommandSchema.parse({ ...base, fps: 24, format: 'webm', thresholds: { blackMean: 12 } }));
+    const defaults = RenderOptionsSchema.parse({});
+    expect(options).toEqual({ ...defaults, fps: 24, format: 'webm', quality: { ...defaults.quality, blackMean: 12 } });
+  });
+});
+
+describe('timelapse events', () => {
+  it('are stamped and checked by status', () => {
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    expect(timelapseEvent({ requestId: 'r-1', status: 'progress', stage: 'encode', fraction: 0.5 }, () => at)).toEqual({
+      requestId: 'r-1',
+      status: 'progress',
+      stage: 'encode',
+      fraction: 0.5,
+      at: at.toISOString(),
+    });
+    const missingKeys = TimelapseEventSchema.safeParse({ requestId: 'r-1', status: 'completed', url: 'http://x/y', at: at.toISOString() });
+    expect(missingKeys.success).toBe(false);
+    expect(z.prettifyError(missingKeys.error!)).toContain('keys');
+    expect(() => timelapseEvent({ requestId: 'r-1', status: 'failed', reason: '' })).toThrow();
+  });
+});

@@ -150,7 +150,8 @@ async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): Promise
 
 /**
  * One INSERT per Bronze table of `read_json(..., records JSON[])` + unnest over the batch's
- * files, never a whole response as one JSON value.
+ * files, never a whole response as one JSON value. `WITH ORDINALITY` numbers the records:
+ * unnesting a second list of indexes beside them took three times as long.
  */
 async function insertWithDuckDb(tx: Warehouse, accepted: Accepted[], loadedAt: string): Promise<void> {
   for (const table of [...new Set(accepted.map((a) => a.job.table))]) {
@@ -158,8 +159,8 @@ async function insertWithDuckDb(tx: Warehouse, accepted: Accepted[], loadedAt: s
     const mapping = group.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))').join(', ');
     await tx.exec(
       `INSERT INTO ${table} (${BRONZE_COLUMNS.join(', ')})
-       SELECT m.load_id, m.object_key, m.etag, m.rover, m.variant, m.sol_start, m.sol_end, m.ingested_at, CAST(? AS TIMESTAMP), CAST(r.idx AS INTEGER), r.rec
-       FROM (SELECT filename, unnest(records) AS rec, unnest(range(0, len(records))) AS idx FROM ${readJson(group.map((a) => a.job.file), "records: 'JSON[]'")}) r
+       SELECT m.load_id, m.object_key, m.etag, m.rover, m.variant, m.sol_start, m.sol_end, m.ingested_at, CAST(? AS TIMESTAMP), CAST(u.idx - 1 AS INTEGER), u.rec
+       FROM ${readJson(group.map((a) => a.job.file), "records: 'JSON[]'")} r, unnest(r.records) WITH ORDINALITY AS u(rec, idx)
        JOIN (VALUES ${mapping}) AS m(file, load_id, object_key, etag, rover, variant, sol_start, sol_end, ingested_at) ON m.file = r.filename`,
       [
         loadedAt,

@@ -125,14 +125,16 @@ export class WarehouseGalleryData implements GalleryData {
 
   async traverse(rover: string, solStart: number, solEnd: number): Promise<TraverseSegment[]> {
     const rows = await this.warehouse.query(
-      `SELECT sol, CAST(geometry AS VARCHAR) AS geometry FROM MARS_SILVER.FACT_PATH
+      `SELECT sol, TO_JSON(geometry) AS geometry FROM MARS_SILVER.FACT_PATH
         WHERE rover_name = ? AND sol BETWEEN ? AND ? ORDER BY segment_index`,
       [rover, Math.max(0, solStart - CONTEXT_SOLS.before), solEnd + CONTEXT_SOLS.after],
     );
     const segments: TraverseSegment[] = [];
     for (const raw of rows) {
       const row = PathRowSchema.parse(lowerKeys(raw));
-      const geometry = GeometrySchema.safeParse(typeof row.geometry === 'string' ? safeJson(row.geometry) : row.geometry);
+      // TO_JSON gives text on Snowflake and JSON on DuckDB; a geometry held as text arrives quoted once more.
+      const once = typeof row.geometry === 'string' ? safeJson(row.geometry) : row.geometry;
+      const geometry = GeometrySchema.safeParse(typeof once === 'string' ? safeJson(once) : once);
       if (!geometry.success) continue;
       const lines = geometry.data.type === 'LineString' ? [geometry.data.coordinates] : geometry.data.coordinates;
       for (const line of lines) segments.push({ sol: row.sol, points: line.map((p) => [p[0]!, p[1]!] as [number, number]) });

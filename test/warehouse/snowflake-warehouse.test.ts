@@ -1,4 +1,12 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/platform/logger.ts';
+import { runDataTests } from '../../src/warehouse/data-tests/run-data-tests.ts';
+import { loadProject } from '../../src/warehouse/models/project.ts';
+import { runModels } from '../../src/warehouse/models/run-models.ts';
 import { SnowflakeQueryError, SnowflakeWarehouse, type SnowflakeConfig } from '../../src/warehouse/snowflake-warehouse.ts';
 import { startSnowflakeStub, type SnowflakeStub, type StubAnswer, type StubStatement } from './snowflake-stub.ts';
 
@@ -14,6 +22,11 @@ const config = (url: string, password = 'secret'): SnowflakeConfig => ({
 
 function answer(statement: StubStatement): StubAnswer {
   const sql = statement.sqlText;
+  // For the build below: FLAT_PHOTO_RESPONSE exists (so it merges), and every count is 3.
+  if (sql.includes('information_schema.tables')) {
+    return { columns: [{ name: 'N', type: 'fixed' }], rows: [[statement.bindings[1]?.value === 'FLAT_PHOTO_RESPONSE' ? '1' : '0']] };
+  }
+  if (/^SELECT COUNT\(\*\) AS (n|failures) FROM/.test(sql)) return { columns: [{ name: 'N', type: 'fixed' }], rows: [['3']] };
   if (sql.includes('MISSING_TABLE')) {
     return { error: { code: '002003', sqlState: '42S02', message: "SQL compilation error:\nObject 'MARS_SILVER.MISSING_TABLE' does not exist or not authorized." } };
   }
@@ -103,5 +116,19 @@ describe('SnowflakeWarehouse against a local stub of the Snowflake protocol', ()
 
   it('refuses a wrong password with a clear error', async () => {
     await expect(SnowflakeWarehouse.connect(config(stub.url, 'wrong'))).rejects.toThrow('Snowflake login failed: Incorrect username or password was specified.');
+  });
+
+  it('builds every model on Snowflake with the statements pinned by a golden file', async () => {
+    const project = await loadProject();
+    const mark = stub.statements.length;
+    const results = await runModels({ warehouse, project, logger: silentLogger });
+    expect(results.find((r) => r.name === 'FLAT_PHOTO_RESPONSE')).toMatchObject({ materialized: 'incremental', merged: 3, rows: 3 });
+    const tests = await runDataTests({ warehouse, project, logger: silentLogger, select: 'FLAT_PHOTO_RESPONSE' });
+    expect(tests.every((t) => t.failures === 3 && !t.passed)).toBe(true);
+    const sent = stub.statements.slice(mark).map((s) => `${s.sqlText.trim()};${s.bindings.length > 0 ? ` -- binds: ${JSON.stringify(s.bindings.map((b) => b.value))}` : ''}`).join('\n\n') + '\n';
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden', 'snowflake', '_build.sql');
+    if (process.env.UPDATE_GOLDEN === '1') await writeFile(file, sent);
+    expect(existsSync(file)).toBe(true);
+    expect(sent).toBe(await readFile(file, 'utf8'));
   });
 });

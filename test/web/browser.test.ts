@@ -69,6 +69,9 @@ it('opens the gallery, plays a video, and follows a request from the form to a c
   expect(played.error).toBeNull();
   expect(played.now).toBeGreaterThan(played.start);
   expect(await page.locator('p.derived.notice').count()).toBe(1);
+  // The sample's traverse layer has sols 380-400: the map draws the 12 with a sol from 384 to 399 (the run's, 10 before, 5 after).
+  expect(await page.locator('svg.map path').count()).toBe(12);
+  expect(await page.locator('svg.map path[stroke="#e0703a"]').count()).toBe(1);
   await page.screenshot({ path: path.join(process.env.MARS_SCREENSHOT_DIR ?? h.dir, 'run.png'), fullPage: true });
 
   await page.goto(`${base}/`);

@@ -22,7 +22,8 @@ export class KcatMissingError extends MarsError {
  * producers, and auto-creates topics with 4 partitions).
  *
  * kcat runs under a small shell that kills it when our stdin pipe closes, so the cluster dies
- * with this process even when the process is killed with SIGKILL.
+ * with this process even when the process is killed with SIGKILL. It runs in its own process
+ * group, so a terminal's Ctrl-C reaches only us: the cluster stays up while we drain and close.
  */
 export class EmbeddedKafka implements Service {
   readonly name = 'embedded-kafka';
@@ -42,6 +43,7 @@ export class EmbeddedKafka implements Service {
     const kcat = `kcat -X test.mock.num.brokers=${brokers} -b 127.0.0.1:1 -C -t __keepalive -q -d mock`;
     const child = spawn('/bin/sh', ['-c', `${kcat} </dev/null & k=$!; cat >/dev/null; kill $k 2>/dev/null; wait $k`], {
       stdio: ['pipe', 'ignore', 'pipe'],
+      detached: true,
     });
     this.child = child;
     this.bootstrap = await new Promise<string>((resolve, reject) => {

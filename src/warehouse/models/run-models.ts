@@ -38,16 +38,18 @@ async function count(warehouse: Warehouse, relation: string): Promise<number> {
  */
 async function mergeIncremental(warehouse: Warehouse, model: Model, select: string): Promise<number> {
   const stage = `${model.relation}__STAGE`;
-  await warehouse.exec(`CREATE OR REPLACE TABLE ${stage} AS ${select}`);
+  await warehouse.exec(`CREATE OR REPLACE TABLE ${stage} AS\n${select}`);
   try {
     const staged = await count(warehouse, stage);
     if (staged === 0) return 0;
-    const match = model.uniqueKey.map((k) => `t.${k} = s.${k}`).join(' AND ');
+    // No alias on the DELETE target: Snowflake's DELETE takes none; both engines accept the bare table name.
+    const target = model.name;
+    const match = model.uniqueKey.map((k) => `s.${k} = ${target}.${k}`).join(' AND ');
     const upd = model.updatedAt!;
     await warehouse.transaction(async (tx) => {
-      await tx.exec(`DELETE FROM ${model.relation} t USING ${stage} s WHERE ${match} AND s.${upd} >= t.${upd}`);
+      await tx.exec(`DELETE FROM ${model.relation} WHERE EXISTS (SELECT 1 FROM ${stage} s WHERE ${match} AND s.${upd} >= ${target}.${upd})`);
       await tx.exec(
-        `INSERT INTO ${model.relation} SELECT s.* FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${model.relation} t WHERE ${match})`,
+        `INSERT INTO ${model.relation} SELECT s.* FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${model.relation} WHERE ${match})`,
       );
     });
     return staged;

@@ -1,0 +1,562 @@
+CREATE SCHEMA IF NOT EXISTS MARS_BRONZE;
+
+CREATE SCHEMA IF NOT EXISTS MARS_SILVER;
+
+CREATE SCHEMA IF NOT EXISTS MARS_GOLD;
+
+-- The loader's ledger: one row per raw object version (key + ETag) it has taken or refused.
+-- load_id orders loads; Silver's incremental models pick up Bronze rows with a larger one.
+CREATE TABLE IF NOT EXISTS MARS_BRONZE.LOADED_OBJECTS (
+  object_key VARCHAR NOT NULL,
+  etag VARCHAR NOT NULL,
+  load_id BIGINT NOT NULL,
+  source VARCHAR,
+  table_name VARCHAR,
+  record_count BIGINT NOT NULL,
+  status VARCHAR NOT NULL,
+  reason VARCHAR,
+  loaded_at TIMESTAMP_NTZ NOT NULL,
+  PRIMARY KEY (object_key, etag)
+);
+
+-- One row per record of a raw object, its JSON as received: MMGIS traverse and waypoint GeoJSON features (raw/traverse/...).
+CREATE TABLE IF NOT EXISTS MARS_BRONZE.RAW_COORDINATE_RESPONSE (
+  load_id BIGINT NOT NULL,
+  object_key VARCHAR NOT NULL,
+  etag VARCHAR NOT NULL,
+  rover VARCHAR NOT NULL,
+  variant VARCHAR,
+  sol_start INTEGER,
+  sol_end INTEGER,
+  ingested_at TIMESTAMP_NTZ NOT NULL,
+  loaded_at TIMESTAMP_NTZ NOT NULL,
+  record_index INTEGER NOT NULL,
+  record VARIANT
+);
+
+-- One row per record of a raw object, its JSON as received: mars.nasa.gov raw-image feed items, variant mars2020 or msl (raw/feeds/...).
+CREATE TABLE IF NOT EXISTS MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE (
+  load_id BIGINT NOT NULL,
+  object_key VARCHAR NOT NULL,
+  etag VARCHAR NOT NULL,
+  rover VARCHAR NOT NULL,
+  variant VARCHAR,
+  sol_start INTEGER,
+  sol_end INTEGER,
+  ingested_at TIMESTAMP_NTZ NOT NULL,
+  loaded_at TIMESTAMP_NTZ NOT NULL,
+  record_index INTEGER NOT NULL,
+  record VARIANT
+);
+
+-- One row per record of a raw object, its JSON as received: photo_manifest objects (raw/manifests/...).
+CREATE TABLE IF NOT EXISTS MARS_BRONZE.RAW_MANIFEST_RESPONSE (
+  load_id BIGINT NOT NULL,
+  object_key VARCHAR NOT NULL,
+  etag VARCHAR NOT NULL,
+  rover VARCHAR NOT NULL,
+  variant VARCHAR,
+  sol_start INTEGER,
+  sol_end INTEGER,
+  ingested_at TIMESTAMP_NTZ NOT NULL,
+  loaded_at TIMESTAMP_NTZ NOT NULL,
+  record_index INTEGER NOT NULL,
+  record VARIANT
+);
+
+-- One row per record of a raw object, its JSON as received: classic Mars Rover Photos API photo objects (raw/photos/...).
+CREATE TABLE IF NOT EXISTS MARS_BRONZE.RAW_PHOTO_RESPONSE (
+  load_id BIGINT NOT NULL,
+  object_key VARCHAR NOT NULL,
+  etag VARCHAR NOT NULL,
+  rover VARCHAR NOT NULL,
+  variant VARCHAR,
+  sol_start INTEGER,
+  sol_end INTEGER,
+  ingested_at TIMESTAMP_NTZ NOT NULL,
+  loaded_at TIMESTAMP_NTZ NOT NULL,
+  record_index INTEGER NOT NULL,
+  record VARIANT
+);
+
+SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FLAT_PHOTO_RESPONSE"]
+
+CREATE OR REPLACE TABLE MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE AS
+-- One row per image, harmonised across the classic Photos API and the two raw-image feeds.
+-- Re-ingesting a sol replaces its rows (latest ingestion wins); the classic API knows no
+-- sample type (its images are full frames), sizes, clock or time taken.
+WITH classic AS (
+  SELECT
+    b.record:id::VARCHAR AS image_id,
+    'photos_api' AS source,
+    b.rover AS rover_name,
+    TRY_TO_NUMBER(TO_VARCHAR(b.record:sol)) AS sol,
+    TRY_TO_DATE(b.record:earth_date::VARCHAR) AS earth_date,
+    b.record:camera.name::VARCHAR AS camera_name,
+    b.record:camera.full_name::VARCHAR AS camera_full_name,
+    b.record:img_src::VARCHAR AS img_src,
+    'full' AS sample_type,
+    CAST(NULL AS INTEGER) AS width,
+    CAST(NULL AS INTEGER) AS height,
+    CAST(NULL AS DOUBLE) AS sclk,
+    CAST(NULL AS TIMESTAMP_NTZ) AS taken_at,
+    CAST(NULL AS VARCHAR) AS sequence_id,
+    b.ingested_at, b.load_id, b.record_index, b.object_key
+  FROM MARS_BRONZE.RAW_PHOTO_RESPONSE b
+  WHERE b.load_id > (SELECT COALESCE(MAX(load_id), 0) FROM MARS_SILVER.FLAT_PHOTO_RESPONSE)
+),
+
+mars2020 AS (
+  SELECT
+    b.record:imageid::VARCHAR AS image_id,
+    'mars2020_feed' AS source,
+    b.rover AS rover_name,
+    TRY_TO_NUMBER(TO_VARCHAR(b.record:sol)) AS sol,
+    CAST(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR) AS DATE) AS earth_date,
+    b.record:camera.instrument::VARCHAR AS camera_name,
+    CAST(NULL AS VARCHAR) AS camera_full_name,
+    COALESCE(b.record:image_files.full_res::VARCHAR, b.record:image_files.large::VARCHAR) AS img_src,
+    LOWER(b.record:sample_type::VARCHAR) AS sample_type,
+    TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 1) AS INTEGER) AS width,
+    TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 2) AS INTEGER) AS height,
+    TRY_TO_DOUBLE(TO_VARCHAR(b.record:extended.sclk)) AS sclk,
+    TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR) AS taken_at,
+    b.record:extended.sequence_id::VARCHAR AS sequence_id,
+    b.ingested_at, b.load_id, b.record_index, b.object_key
+  FROM MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE b
+  WHERE b.variant = 'mars2020' AND b.load_id > (SELECT COALESCE(MAX(load_id), 0) FROM MARS_SILVER.FLAT_PHOTO_RESPONSE)
+),
+
+msl AS (
+  SELECT
+    COALESCE(b.record:imageid::VARCHAR, b.record:id::VARCHAR) AS image_id,
+    'msl_feed' AS source,
+    b.rover AS rover_name,
+    TRY_TO_NUMBER(TO_VARCHAR(b.record:sol)) AS sol,
+    CAST(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR) AS DATE) AS earth_date,
+    b.record:instrument::VARCHAR AS camera_name,
+    CAST(NULL AS VARCHAR) AS camera_full_name,
+    b.record:url::VARCHAR AS img_src,
+    LOWER(b.record:sample_type::VARCHAR) AS sample_type,
+    TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 1) AS INTEGER) AS width,
+    TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 2) AS INTEGER) AS height,
+    TRY_TO_DOUBLE(TO_VARCHAR(b.record:extended.sclk)) AS sclk,
+    TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR) AS taken_at,
+    b.record:extended.sequence_id::VARCHAR AS sequence_id,
+    b.ingested_at, b.load_id, b.record_index, b.object_key
+  FROM MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE b
+  WHERE b.variant = 'msl' AND b.load_id > (SELECT COALESCE(MAX(load_id), 0) FROM MARS_SILVER.FLAT_PHOTO_RESPONSE)
+),
+
+unioned AS (
+  SELECT * FROM classic
+  UNION ALL SELECT * FROM mars2020
+  UNION ALL SELECT * FROM msl
+)
+
+SELECT
+  image_id, rover_name, sol, earth_date, camera_name, camera_full_name, img_src, source,
+  sample_type, width, height, sclk, taken_at, sequence_id, ingested_at, load_id, object_key
+FROM unioned
+QUALIFY ROW_NUMBER() OVER (PARTITION BY source, image_id ORDER BY ingested_at DESC, load_id DESC, record_index DESC) = 1;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE;
+
+BEGIN TRANSACTION;
+
+DELETE FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE EXISTS (SELECT 1 FROM MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE s WHERE s.source = FLAT_PHOTO_RESPONSE.source AND s.image_id = FLAT_PHOTO_RESPONSE.image_id AND s.ingested_at >= FLAT_PHOTO_RESPONSE.ingested_at);
+
+INSERT INTO MARS_SILVER.FLAT_PHOTO_RESPONSE SELECT s.* FROM MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE s WHERE NOT EXISTS (SELECT 1 FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE s.source = FLAT_PHOTO_RESPONSE.source AND s.image_id = FLAT_PHOTO_RESPONSE.image_id);
+
+COMMIT;
+
+DROP TABLE IF EXISTS MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE;
+
+CREATE OR REPLACE TABLE MARS_SILVER.DIM_CAMERAS AS
+-- One row per camera of each rover, as the ingested photos name it.
+SELECT
+  p.rover_name,
+  p.camera_name,
+  MAX(p.camera_full_name) AS camera_full_name,
+  COUNT(*) AS photos,
+  COUNT(CASE WHEN p.sample_type = 'full' THEN 1 END) AS full_frames,
+  MIN(p.sol) AS first_sol,
+  MAX(p.sol) AS last_sol
+FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
+WHERE p.camera_name IS NOT NULL
+GROUP BY p.rover_name, p.camera_name;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.DIM_CAMERAS;
+
+CREATE OR REPLACE TABLE MARS_SILVER.FACT_PHOTOS AS
+-- The photo fact: one row per image with the keys other tools select frames by
+-- (rover_name, camera_name, sol, sample_type) and the order they play in (taken_at or sclk, then image_id).
+SELECT
+  p.image_id,
+  p.source,
+  p.rover_name,
+  p.camera_name,
+  p.sol,
+  p.earth_date,
+  p.taken_at,
+  p.sclk,
+  p.sample_type,
+  p.sample_type = 'full' AS is_full,
+  p.width,
+  p.height,
+  p.img_src,
+  p.ingested_at
+FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.FACT_PHOTOS;
+
+CREATE OR REPLACE TABLE MARS_SILVER.FLAT_MANIFEST_RESPONSE AS
+-- One row per rover: its latest manifest.
+SELECT
+  b.rover AS rover_name,
+  b.record:name::VARCHAR AS name,
+  TRY_TO_DATE(b.record:landing_date::VARCHAR) AS landing_date,
+  TRY_TO_DATE(b.record:launch_date::VARCHAR) AS launch_date,
+  b.record:status::VARCHAR AS status,
+  TRY_TO_NUMBER(TO_VARCHAR(b.record:max_sol)) AS max_sol,
+  TRY_TO_DATE(b.record:max_date::VARCHAR) AS max_date,
+  TRY_TO_NUMBER(TO_VARCHAR(b.record:total_photos)) AS total_photos,
+  ARRAY_SIZE(b.record:photos) AS sol_entries,
+  b.ingested_at,
+  b.object_key
+FROM MARS_BRONZE.RAW_MANIFEST_RESPONSE b
+QUALIFY ROW_NUMBER() OVER (PARTITION BY b.rover ORDER BY b.ingested_at DESC, b.load_id DESC, b.record_index DESC) = 1;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_MANIFEST_RESPONSE;
+
+CREATE OR REPLACE TABLE MARS_SILVER.DIM_ROVERS AS
+-- The four rovers the sources know, with what their latest manifest and the ingested photos add.
+WITH rovers AS (
+  SELECT * FROM (VALUES
+    ('curiosity', 'Curiosity', 'MSL', '2011-11-26', '2012-08-06'),
+    ('perseverance', 'Perseverance', 'M20', '2020-07-30', '2021-02-18'),
+    ('opportunity', 'Opportunity', 'MER-B', '2003-07-07', '2004-01-25'),
+    ('spirit', 'Spirit', 'MER-A', '2003-06-10', '2004-01-04')
+  ) AS r(rover_name, name, mission, launch_date, landing_date)
+),
+
+photos AS (
+  SELECT rover_name, COUNT(*) AS photos_ingested, MAX(sol) AS max_sol_ingested
+  FROM MARS_SILVER.FACT_PHOTOS
+  GROUP BY rover_name
+)
+
+SELECT
+  r.rover_name,
+  r.name,
+  r.mission,
+  CAST(r.launch_date AS DATE) AS launch_date,
+  CAST(r.landing_date AS DATE) AS landing_date,
+  m.status,
+  m.max_sol,
+  m.max_date,
+  m.total_photos,
+  COALESCE(p.photos_ingested, 0) AS photos_ingested,
+  p.max_sol_ingested
+FROM rovers r
+LEFT JOIN MARS_SILVER.FLAT_MANIFEST_RESPONSE m ON m.rover_name = r.rover_name
+LEFT JOIN photos p ON p.rover_name = r.rover_name;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.DIM_ROVERS;
+
+CREATE OR REPLACE TABLE MARS_SILVER.FLAT_COORDINATE_RESPONSE AS
+-- One row per feature of each rover's latest traverse and waypoint layers. MMGIS layers differ:
+-- Perseverance's traverse has sol, RMC and SCLK; Curiosity's has only `Length`, so those are null.
+WITH latest AS (
+  SELECT b.*
+  FROM MARS_BRONZE.RAW_COORDINATE_RESPONSE b
+  QUALIFY DENSE_RANK() OVER (PARTITION BY b.rover, b.variant ORDER BY b.ingested_at DESC, b.load_id DESC) = 1
+),
+
+features AS (
+  SELECT
+    latest.rover AS rover_name,
+    COALESCE(latest.variant, 'traverse') AS layer,
+    latest.record_index AS feature_index,
+    latest.record:geometry.type::VARCHAR AS geometry_type,
+    TRY_TO_NUMBER(TO_VARCHAR(latest.record:properties.sol)) AS sol,
+    latest.record:properties.fromRMC::VARCHAR AS from_rmc,
+    latest.record:properties.toRMC::VARCHAR AS to_rmc,
+    COALESCE(TRY_TO_DOUBLE(TO_VARCHAR(latest.record:properties.length)), TRY_TO_DOUBLE(TO_VARCHAR(latest.record:properties.Length))) AS length_m,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:properties.SCLK_START)) AS sclk_start,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:properties.SCLK_END)) AS sclk_end,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:properties.dist_total_m)) AS dist_total_m,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:geometry.coordinates[0])) AS point_lon,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:geometry.coordinates[1])) AS point_lat,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:geometry.coordinates[0][0])) AS line_lon,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:geometry.coordinates[0][1])) AS line_lat,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:geometry.coordinates[0][0][0])) AS multi_lon,
+    TRY_TO_DOUBLE(TO_VARCHAR(latest.record:geometry.coordinates[0][0][1])) AS multi_lat,
+    latest.record:geometry AS geometry,
+    latest.ingested_at
+  FROM latest
+)
+
+SELECT
+  rover_name, layer, feature_index, geometry_type, sol, from_rmc, to_rmc, length_m, sclk_start, sclk_end, dist_total_m,
+  CASE geometry_type WHEN 'Point' THEN point_lon WHEN 'LineString' THEN line_lon ELSE multi_lon END AS start_lon,
+  CASE geometry_type WHEN 'Point' THEN point_lat WHEN 'LineString' THEN line_lat ELSE multi_lat END AS start_lat,
+  geometry,
+  ingested_at
+FROM features;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_COORDINATE_RESPONSE;
+
+CREATE OR REPLACE TABLE MARS_SILVER.FACT_PATH AS
+-- The drive path: one row per traverse segment in layer order, with the distance so far.
+SELECT
+  c.rover_name,
+  c.feature_index AS segment_index,
+  c.sol,
+  c.length_m,
+  SUM(COALESCE(c.length_m, 0)) OVER (PARTITION BY c.rover_name ORDER BY c.feature_index ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cumulative_m,
+  c.start_lon,
+  c.start_lat,
+  c.from_rmc,
+  c.to_rmc,
+  c.sclk_start,
+  c.sclk_end,
+  c.geometry
+FROM MARS_SILVER.FLAT_COORDINATE_RESPONSE c
+WHERE c.layer = 'traverse';
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.FACT_PATH;
+
+CREATE OR REPLACE TABLE MARS_SILVER.FLAT_MANIFEST_PHOTOS AS
+-- One row per sol entry of each rover's latest manifest (sols without photos have no entry).
+WITH latest AS (
+  SELECT b.rover, b.record
+  FROM MARS_BRONZE.RAW_MANIFEST_RESPONSE b
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY b.rover ORDER BY b.ingested_at DESC, b.load_id DESC, b.record_index DESC) = 1
+)
+
+SELECT
+  latest.rover AS rover_name,
+  TRY_TO_NUMBER(TO_VARCHAR(e.value:sol)) AS sol,
+  TRY_TO_DATE(e.value:earth_date::VARCHAR) AS earth_date,
+  TRY_TO_NUMBER(TO_VARCHAR(e.value:total_photos)) AS total_photos,
+  ARRAY_SIZE(e.value:cameras) AS camera_count,
+  e.value:cameras AS cameras
+FROM latest, LATERAL FLATTEN(input => latest.record:photos) AS e;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_MANIFEST_PHOTOS;
+
+CREATE OR REPLACE TABLE MARS_SILVER.VALIDATION_PHOTO_GAPS AS
+-- Manifest sols whose photos are not (fully) ingested: the manifest counts the classic API's
+-- photos, so only those are compared.
+WITH ingested AS (
+  SELECT rover_name, sol, COUNT(*) AS ingested_photos
+  FROM MARS_SILVER.FACT_PHOTOS
+  WHERE source = 'photos_api'
+  GROUP BY rover_name, sol
+)
+
+SELECT
+  m.rover_name,
+  m.sol,
+  m.earth_date,
+  m.total_photos,
+  COALESCE(i.ingested_photos, 0) AS ingested_photos,
+  m.total_photos - COALESCE(i.ingested_photos, 0) AS missing_photos
+FROM MARS_SILVER.FLAT_MANIFEST_PHOTOS m
+LEFT JOIN ingested i ON i.rover_name = m.rover_name AND i.sol = m.sol
+WHERE COALESCE(i.ingested_photos, 0) < m.total_photos;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.VALIDATION_PHOTO_GAPS;
+
+CREATE OR REPLACE TABLE MARS_GOLD.DAILY_ACTIVITY AS
+-- Per rover and sol: photos taken, cameras used, and the distance driven that sol where the
+-- traverse layer gives sols (Perseverance's does; Curiosity's does not).
+WITH photos AS (
+  SELECT rover_name, sol, MIN(earth_date) AS earth_date, COUNT(*) AS photos, COUNT(DISTINCT camera_name) AS cameras
+  FROM MARS_SILVER.FACT_PHOTOS
+  GROUP BY rover_name, sol
+),
+
+drives AS (
+  SELECT rover_name, sol, SUM(length_m) AS distance_m, COUNT(*) AS segments
+  FROM MARS_SILVER.FACT_PATH
+  WHERE sol IS NOT NULL
+  GROUP BY rover_name, sol
+)
+
+SELECT
+  COALESCE(p.rover_name, d.rover_name) AS rover_name,
+  COALESCE(p.sol, d.sol) AS sol,
+  p.earth_date,
+  COALESCE(p.photos, 0) AS photos,
+  COALESCE(p.cameras, 0) AS cameras,
+  COALESCE(d.distance_m, 0) AS distance_m,
+  COALESCE(d.segments, 0) AS drive_segments
+FROM photos p
+FULL OUTER JOIN drives d ON d.rover_name = p.rover_name AND d.sol = p.sol;
+
+SELECT COUNT(*) AS n FROM MARS_GOLD.DAILY_ACTIVITY;
+
+CREATE OR REPLACE TABLE MARS_GOLD.CAMERA_TRAVEL_CORRELATION AS
+-- Per rover and camera: does the camera shoot more on sols the rover drives? Pearson
+-- correlation of the camera's photos per sol with metres driven per sol, over the sols of
+-- rovers whose traverse layer gives sols (null where it cannot be computed).
+WITH days AS (
+  SELECT rover_name, sol, distance_m
+  FROM MARS_GOLD.DAILY_ACTIVITY
+  WHERE rover_name IN (SELECT DISTINCT rover_name FROM MARS_SILVER.FACT_PATH WHERE sol IS NOT NULL)
+),
+
+cameras AS (
+  SELECT DISTINCT rover_name, camera_name FROM MARS_SILVER.FACT_PHOTOS
+),
+
+per_sol AS (
+  SELECT rover_name, camera_name, sol, COUNT(*) AS photos
+  FROM MARS_SILVER.FACT_PHOTOS
+  GROUP BY rover_name, camera_name, sol
+),
+
+grid AS (
+  SELECT c.rover_name, c.camera_name, d.sol, d.distance_m, COALESCE(s.photos, 0) AS photos
+  FROM cameras c
+  JOIN days d ON d.rover_name = c.rover_name
+  LEFT JOIN per_sol s ON s.rover_name = c.rover_name AND s.camera_name = c.camera_name AND s.sol = d.sol
+)
+
+SELECT
+  rover_name,
+  camera_name,
+  COUNT(*) AS sols,
+  CAST(SUM(photos) AS BIGINT) AS photos,
+  SUM(distance_m) AS distance_m,
+  COUNT(CASE WHEN distance_m > 0 THEN 1 END) AS driving_sols,
+  CORR(CAST(photos AS DOUBLE), distance_m) AS photos_distance_correlation
+FROM grid
+GROUP BY rover_name, camera_name;
+
+SELECT COUNT(*) AS n FROM MARS_GOLD.CAMERA_TRAVEL_CORRELATION;
+
+CREATE OR REPLACE TABLE MARS_GOLD.INGESTION_PLANNING AS
+-- Contiguous runs of manifest sols still missing photos, for the ingestion planner. Sols the
+-- manifest skips (no photos taken) do not break a run. Reason: 'not ingested' (no photo of the
+-- run's sols is in) or 'partially ingested' (some are).
+WITH manifest AS (
+  SELECT
+    m.rover_name,
+    m.sol,
+    ROW_NUMBER() OVER (PARTITION BY m.rover_name ORDER BY m.sol) AS position,
+    g.missing_photos,
+    CASE WHEN g.ingested_photos = 0 THEN 'not ingested' ELSE 'partially ingested' END AS reason
+  FROM MARS_SILVER.FLAT_MANIFEST_PHOTOS m
+  JOIN MARS_SILVER.VALIDATION_PHOTO_GAPS g ON g.rover_name = m.rover_name AND g.sol = m.sol
+),
+
+islands AS (
+  SELECT
+    rover_name, sol, missing_photos, reason,
+    position - ROW_NUMBER() OVER (PARTITION BY rover_name, reason ORDER BY sol) AS island
+  FROM manifest
+)
+
+SELECT
+  rover_name,
+  MIN(sol) AS sol_start,
+  MAX(sol) AS sol_end,
+  CAST(SUM(missing_photos) AS BIGINT) AS missing_photos,
+  COUNT(*) AS sols,
+  reason
+FROM islands
+GROUP BY rover_name, reason, island;
+
+SELECT COUNT(*) AS n FROM MARS_GOLD.INGESTION_PLANNING;
+
+CREATE OR REPLACE TABLE MARS_GOLD.PHOTO_SUMMARY AS
+-- Per rover and camera: how many photos, over which sols and dates.
+SELECT
+  p.rover_name,
+  p.camera_name,
+  COUNT(*) AS photos,
+  COUNT(CASE WHEN p.is_full THEN 1 END) AS full_frames,
+  COUNT(DISTINCT p.sol) AS sols,
+  MIN(p.sol) AS first_sol,
+  MAX(p.sol) AS last_sol,
+  MIN(p.earth_date) AS first_earth_date,
+  MAX(p.earth_date) AS last_earth_date
+FROM MARS_SILVER.FACT_PHOTOS p
+GROUP BY p.rover_name, p.camera_name;
+
+SELECT COUNT(*) AS n FROM MARS_GOLD.PHOTO_SUMMARY;
+
+CREATE OR REPLACE TABLE MARS_GOLD.TIMELAPSE_CANDIDATES AS
+-- Per rover, camera and sol: the full-size frames available for a timelapse, and the span of
+-- time (or spacecraft clock) they cover. Frames themselves are selected from FACT_PHOTOS.
+SELECT
+  p.rover_name,
+  p.camera_name,
+  p.sol,
+  MIN(p.earth_date) AS earth_date,
+  COUNT(*) AS full_frames,
+  COUNT(p.taken_at) AS frames_with_time,
+  MIN(p.taken_at) AS first_taken_at,
+  MAX(p.taken_at) AS last_taken_at,
+  MIN(p.sclk) AS first_sclk,
+  MAX(p.sclk) AS last_sclk,
+  MAX(p.width) AS max_width,
+  MAX(p.height) AS max_height
+FROM MARS_SILVER.FACT_PHOTOS p
+WHERE p.is_full AND p.camera_name IS NOT NULL
+GROUP BY p.rover_name, p.camera_name, p.sol;
+
+SELECT COUNT(*) AS n FROM MARS_GOLD.TIMELAPSE_CANDIDATES;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE image_id IS NULL) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE image_id IS NULL) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE rover_name IS NULL) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE rover_name IS NULL) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT rover_name, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE rover_name IS NOT NULL AND rover_name NOT IN ('curiosity', 'perseverance', 'opportunity', 'spirit') GROUP BY rover_name) t;
+
+SELECT * FROM (SELECT rover_name, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE rover_name IS NOT NULL AND rover_name NOT IN ('curiosity', 'perseverance', 'opportunity', 'spirit') GROUP BY rover_name) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE sol IS NULL) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE sol IS NULL) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE camera_name IS NULL) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE camera_name IS NULL) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE img_src IS NULL) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE img_src IS NULL) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE source IS NULL) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE source IS NULL) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT source, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE source IS NOT NULL AND source NOT IN ('photos_api', 'mars2020_feed', 'msl_feed') GROUP BY source) t;
+
+SELECT * FROM (SELECT source, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE source IS NOT NULL AND source NOT IN ('photos_api', 'mars2020_feed', 'msl_feed') GROUP BY source) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT sample_type, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE sample_type IS NOT NULL AND sample_type NOT IN ('full', 'thumbnail', 'subframe', 'downsampled', 'mixed', 'chemcam prc') GROUP BY sample_type) t;
+
+SELECT * FROM (SELECT sample_type, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE sample_type IS NOT NULL AND sample_type NOT IN ('full', 'thumbnail', 'subframe', 'downsampled', 'mixed', 'chemcam prc') GROUP BY sample_type) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT source, image_id, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE GROUP BY source, image_id HAVING COUNT(*) > 1) t;
+
+SELECT * FROM (SELECT source, image_id, COUNT(*) AS n_rows FROM MARS_SILVER.FLAT_PHOTO_RESPONSE GROUP BY source, image_id HAVING COUNT(*) > 1) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE NOT (sol >= 0)) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE NOT (sol >= 0)) t LIMIT 5;
+
+SELECT COUNT(*) AS failures FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE NOT (width IS NULL OR (width > 0 AND height > 0))) t;
+
+SELECT * FROM (SELECT * FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE NOT (width IS NULL OR (width > 0 AND height > 0))) t LIMIT 5;

@@ -13,7 +13,8 @@ export interface ImageHeader extends Size {
 
 /** Reads only an image file's header (no decode): its size and format, or null when it is no image. */
 export async function readImageHeader(path: string): Promise<ImageHeader | null> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, 'r').catch(() => null);
+  if (!handle) return null;
   let head: Buffer;
   try {
     const buffer = Buffer.alloc(16);

@@ -69,7 +69,12 @@ async function toRgb(
 }
 
 export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
-  const input = await readFile(task.path);
+  let input: Buffer;
+  try {
+    input = await readFile(task.path);
+  } catch (error) {
+    return { ok: false, reason: 'undecodable', detail: `cannot read the file: ${error instanceof Error ? error.message : String(error)}`, bytes: 0 };
+  }
   const type = sniffImageType(input);
   if (!type) {
     return { ok: false, reason: 'not-an-image', detail: 'the bytes do not start with a known image signature', bytes: input.length };

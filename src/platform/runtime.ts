@@ -106,7 +106,8 @@ export class Runtime {
       async () => (this.producerPromise ? (await this.producerPromise).close() : undefined),
       () => this.embeddedKafka?.close(),
       () => (this.redisConnection ? closeRedis(this.redisConnection) : undefined),
-      async () => (this.warehousePromise ? (await this.warehousePromise).close() : undefined),
+      // A warehouse that failed to open has nothing to close; its error already reached the caller.
+      async () => (await this.warehousePromise?.catch(() => undefined))?.close(),
       () => this.embeddedS3?.close(),
     ]);
   });

@@ -1,14 +1,16 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { RawEnvelopeSchema, sourceOfKey, type Source } from '../ingest/raw-objects.ts';
-import { errorMessage } from '../platform/errors.ts';
+import { sourceOfKey } from '../ingest/raw-objects.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
-import { BRONZE_COLUMNS, BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
+import { BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
+import { loadWithBinds } from './bronze-binds.ts';
+import { insertWithDuckDb, inspectWithDuckDb } from './bronze-duckdb.ts';
+import { RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
 import { serialize } from './serialize.ts';
 import type { Row, Warehouse } from './warehouse.ts';
 
@@ -32,167 +34,12 @@ export interface LoadResult {
 export const LoadRequestSchema = z.object({ key: z.string().min(1), etag: z.string().min(1) });
 export type LoadRequest = z.infer<typeof LoadRequestSchema>;
 
-/** The envelope without its records: what the loader checks before taking the records. */
-const EnvelopeHeaderSchema = RawEnvelopeSchema.omit({ records: true });
-
 /** Keys under raw/ that the loader never takes: quarantine is for people, not the warehouse. */
 const isLoadable = (key: string): boolean => sourceOfKey(key) !== null && key.endsWith('.json');
 
-/** 2026-11-27T14:17:37.123Z -> 2026-11-27 14:17:37.123 (UTC, no zone: both engines' plain TIMESTAMP). */
-const sqlTimestamp = (iso: string): string => new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
-
 const firstNumber = (rows: Row[]): number => Number(Object.values(rows[0] ?? {})[0] ?? 0);
 
-class RejectedObject extends Error {}
-
-interface Header {
-  source: Source;
-  rover: string;
-  solStart: number | null;
-  solEnd: number | null;
-  variant: string | null;
-  ingestedAt: string;
-}
-
-const envelopeProblem = (issues: z.core.$ZodIssue[]): string =>
-  `invalid envelope: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
-
-async function parseFile(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new RejectedObject(`not JSON: ${errorMessage(error)}`);
-  }
-}
-
-/** Why an object the fast path could not read is not a raw envelope (read again, in Node). */
-async function diagnose(file: string): Promise<string> {
-  let body: unknown;
-  try {
-    body = await parseFile(file);
-  } catch (error) {
-    if (error instanceof RejectedObject) return error.message;
-    throw error;
-  }
-  const parsed = RawEnvelopeSchema.safeParse(body);
-  return parsed.success ? 'invalid envelope: unreadable by the warehouse' : envelopeProblem(parsed.error.issues);
-}
-
-function checkHeader(key: string, raw: unknown): Header {
-  const parsed = EnvelopeHeaderSchema.safeParse(raw);
-  if (!parsed.success) throw new RejectedObject(envelopeProblem(parsed.error.issues));
-  const header = parsed.data;
-  const keySource = sourceOfKey(key);
-  if (header.source !== keySource) throw new RejectedObject(`envelope source ${header.source} does not match its key (${keySource})`);
-  if (key.split('/')[2] !== header.rover) throw new RejectedObject(`envelope rover ${header.rover} does not match its key`);
-  return header;
-}
-
-/** An object downloaded to a local file, before the warehouse is touched. */
-interface Fetched {
-  key: string;
-  etag: string;
-  file: string;
-  table: string;
-}
-
-interface Accepted {
-  job: Fetched;
-  header: Header;
-  loadId: number;
-  count: number;
-}
-
 const LEDGER_COLUMNS = ['object_key', 'etag', 'load_id', 'source', 'table_name', 'record_count', 'status', 'reason', 'loaded_at'];
-
-const readJson = (files: string[], columns: string) =>
-  `read_json([${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}], format = 'unstructured', filename = true, maximum_object_size = 1073741824, columns = {${columns}})`;
-
-const HEADER_COLUMNS = "source: 'VARCHAR', rover: 'VARCHAR', solStart: 'BIGINT', solEnd: 'BIGINT', variant: 'VARCHAR', ingestedAt: 'VARCHAR', requests: 'VARCHAR[]', records: 'JSON[]'";
-
-interface Inspected {
-  accepted: Array<{ job: Fetched; header: Header; count: number }>;
-  refused: Array<{ job: Fetched; reason: string }>;
-}
-
-/**
- * DuckDB reads the envelopes' headers straight from the local files (outside any transaction:
- * a failed statement would abort it), each checked with zod. One unreadable file fails the
- * whole read, so then they are sorted out one by one.
- */
-async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): Promise<Inspected> {
-  let headers: Row[];
-  try {
-    headers = await warehouse.query(
-      `SELECT filename, source, rover, solStart AS "solStart", solEnd AS "solEnd", variant, ingestedAt AS "ingestedAt", requests, len(records) AS record_count FROM ${readJson(jobs.map((j) => j.file), HEADER_COLUMNS)}`,
-    );
-  } catch {
-    if (jobs.length === 1) return { accepted: [], refused: [{ job: jobs[0]!, reason: await diagnose(jobs[0]!.file) }] };
-    const parts: Inspected[] = [];
-    for (const job of jobs) parts.push(await inspectWithDuckDb(warehouse, [job]));
-    return { accepted: parts.flatMap((p) => p.accepted), refused: parts.flatMap((p) => p.refused) };
-  }
-  const byFile = new Map(headers.map((row) => [String(row.filename), row]));
-  const result: Inspected = { accepted: [], refused: [] };
-  for (const job of jobs) {
-    const row = byFile.get(job.file);
-    const { filename: _file, record_count: count, ...raw } = row ?? {};
-    try {
-      if (!row || count === null || count === undefined) throw new RejectedObject(await diagnose(job.file));
-      result.accepted.push({ job, header: checkHeader(job.key, raw), count: Number(count) });
-    } catch (error) {
-      if (!(error instanceof RejectedObject)) throw error;
-      result.refused.push({ job, reason: error.message });
-    }
-  }
-  return result;
-}
-
-/**
- * One INSERT per Bronze table of `read_json(..., records JSON[])` + unnest over the batch's
- * files, never a whole response as one JSON value. `WITH ORDINALITY` numbers the records:
- * unnesting a second list of indexes beside them took three times as long.
- */
-async function insertWithDuckDb(tx: Warehouse, accepted: Accepted[], loadedAt: string): Promise<void> {
-  for (const table of [...new Set(accepted.map((a) => a.job.table))]) {
-    const group = accepted.filter((a) => a.job.table === table);
-    const mapping = group.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))').join(', ');
-    await tx.exec(
-      `INSERT INTO ${table} (${BRONZE_COLUMNS.join(', ')})
-       SELECT m.load_id, m.object_key, m.etag, m.rover, m.variant, m.sol_start, m.sol_end, m.ingested_at, CAST(? AS TIMESTAMP), CAST(u.idx - 1 AS INTEGER), u.rec
-       FROM ${readJson(group.map((a) => a.job.file), "records: 'JSON[]'")} r, unnest(r.records) WITH ORDINALITY AS u(rec, idx)
-       JOIN (VALUES ${mapping}) AS m(file, load_id, object_key, etag, rover, variant, sol_start, sol_end, ingested_at) ON m.file = r.filename`,
-      [
-        loadedAt,
-        ...group.flatMap((a) => [a.job.file, a.loadId, a.job.key, a.job.etag, a.header.rover, a.header.variant, a.header.solStart, a.header.solEnd, sqlTimestamp(a.header.ingestedAt)]),
-      ],
-    );
-  }
-}
-
-/** Any other engine: parse in Node and insert with multi-row VALUES and binds (see README). */
-async function bindsLoad(tx: Warehouse, job: Fetched, loadId: number, loadedAt: Date): Promise<number> {
-  const parsed = RawEnvelopeSchema.safeParse(await parseFile(job.file));
-  if (!parsed.success) throw new RejectedObject(envelopeProblem(parsed.error.issues));
-  const header = checkHeader(job.key, parsed.data);
-  const values = [loadId, job.key, job.etag, header.rover, header.variant, header.solStart, header.solEnd, sqlTimestamp(header.ingestedAt), sqlTimestamp(loadedAt.toISOString())];
-  const records = parsed.data.records;
-  // 11 binds a row: 200 rows stay far below statement and bind limits.
-  const batch = 200;
-  const tuple = `(${BRONZE_COLUMNS.map(() => '?').join(', ')})`;
-  const aliases = BRONZE_COLUMNS.map((c) => `v_${c}`);
-  for (let start = 0; start < records.length; start += batch) {
-    const slice = records.slice(start, start + batch);
-    const binds = slice.flatMap((record, i) => [...values, start + i, JSON.stringify(record)]);
-    await tx.exec(
-      `INSERT INTO ${job.table} (${BRONZE_COLUMNS.join(', ')})
-       SELECT v_load_id, v_object_key, v_etag, v_rover, v_variant, v_sol_start, v_sol_end, CAST(v_ingested_at AS TIMESTAMP_NTZ), CAST(v_loaded_at AS TIMESTAMP_NTZ), v_record_index, PARSE_JSON(v_record)
-       FROM (VALUES ${slice.map(() => tuple).join(', ')}) AS v(${aliases.join(', ')})`,
-      binds,
-    );
-  }
-  return records.length;
-}
 
 async function nextLoadId(tx: Warehouse): Promise<number> {
   return firstNumber(await tx.query(`SELECT COALESCE(MAX(load_id), 0) + 1 AS next_id FROM ${LEDGER_TABLE}`));
@@ -264,7 +111,7 @@ async function commitObjects(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<str
       } else {
         for (const job of fresh) {
           try {
-            const count = await bindsLoad(tx, job, loadId, new Date(`${loadedAt}Z`));
+            const count = await loadWithBinds(tx, job, loadId, loadedAt);
             rows.push(ledger(job, loadId++, 'loaded', count, null));
             results.set(id(job), { loaded: true, table: job.table, rows: count });
           } catch (error) {

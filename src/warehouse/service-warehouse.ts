@@ -32,8 +32,8 @@ export class ServiceWarehouse implements Warehouse {
   async close(): Promise<void> {}
 }
 
-/** Where a running `mars serve` answers on this machine. */
-export const localServiceUrl = (config: Config): string => `http://127.0.0.1:${config.port}`;
+/** Where a running `mars serve` answers: MARS_SERVICE_URL, else this machine's PORT. */
+export const localServiceUrl = (config: Config): string => config.serviceUrl ?? `http://127.0.0.1:${config.port}`;
 
 /**
  * The warehouse for a command, opened from the configuration (the caller closes it), or the

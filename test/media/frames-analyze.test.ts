@@ -59,4 +59,13 @@ describe('mars frames analyze on the labelled sequence derived from a real Navca
     expect(table.stdout).toContain('rejected  not-an-image: the bytes do not start with a known image signature');
     expect(table.stdout.trim().endsWith('1 kept, 1 rejected')).toBe(true);
   });
+
+  it('reports a file it cannot read instead of failing', () => {
+    const missing = path.join(sequenceDir, 'no-such-frame.jpg');
+    const result = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', files[0]!, missing, '--json'], { cwd: root, encoding: 'utf8', env });
+    expect(result.status).toBe(0);
+    const verdicts = VerdictsSchema.parse(JSON.parse(result.stdout));
+    expect(verdicts[1]).toMatchObject({ file: missing, accepted: false, reason: 'undecodable' });
+    expect(verdicts[1]!.detail).toMatch(/^cannot read the file: ENOENT/);
+  });
 });

@@ -228,6 +228,15 @@ describe('renderTimelapse', () => {
     ]);
   });
 
+  it('runs two renders at once over one warehouse connection', async () => {
+    const [a, b] = await Promise.all([
+      renderTimelapse(input('req-par-a', good.slice(100, 110)), deps()),
+      renderTimelapse(input('req-par-b', good.slice(110, 120)), deps()),
+    ]);
+    expect([a.framesAccepted, b.framesAccepted]).toEqual([10, 10]);
+    expect(await warehouse.query<{ n: number }>("SELECT count(*) AS n FROM MARS_LINEAGE.RENDER_FRAMES WHERE request_id IN ('req-par-a', 'req-par-b')")).toEqual([{ n: 20 }]);
+  });
+
   it('encodes VP9 WebM with letterboxing to a requested size, a caption and levelling over fewer frames than its window', async () => {
     const result = await renderTimelapse(
       input('req-webm', good.slice(0, 12), { format: 'webm', width: 320, height: 320, caption: true, fps: 6, levelBrightness: true }),

@@ -210,19 +210,21 @@ const FRAME_COLUMNS = ['request_id', 'image_id', 'sol', 'candidate_index', 'fram
 const toTimestamp = (iso: string | null) => (iso === null ? null : iso.replace('T', ' ').replace(/Z$/, ''));
 const toJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
+/** Lineage writes in flight per warehouse, across every LineageStore over it. */
+const writeChains = new WeakMap<Warehouse, Promise<unknown>>();
+
 /**
  * Reads and writes MARS_LINEAGE. Writes are delete-then-insert on the row's key inside one
  * transaction (no MERGE or ON CONFLICT: that keeps the SQL common to DuckDB and Snowflake), and
- * go one at a time through this store, since a transaction holds the shared connection.
+ * go one at a time per warehouse, whichever store (concurrent renders) sends them, since a
+ * DuckDB transaction holds the one shared connection.
  */
 export class LineageStore {
-  private chain: Promise<unknown> = Promise.resolve();
-
   constructor(private readonly warehouse: Warehouse) {}
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
+    const next = (writeChains.get(this.warehouse) ?? Promise.resolve()).then(fn, fn);
+    writeChains.set(this.warehouse, next.catch(() => undefined));
     return next;
   }
 

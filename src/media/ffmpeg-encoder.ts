@@ -16,7 +16,9 @@ import type { RenderFormat } from './render-options.ts';
  * draws on frames itself), or the original image files as they are (JPEG or PNG), which ffmpeg
  * decodes, scales and fits itself, as a bare ffmpeg encode of the same files would.
  */
-export type EncoderInput = { kind: 'raw' } | { kind: 'encoded'; codec: 'mjpeg' | 'png' };
+export type EncoderInput =
+  | { kind: 'raw' }
+  | { kind: 'encoded'; codec: 'mjpeg' | 'png'; sourceWidth: number; sourceHeight: number };
 
 export interface EncoderSettings {
   ffmpegPath: string;
@@ -69,7 +71,10 @@ export function outputArguments(settings: Pick<EncoderSettings, 'format' | 'crf'
 export function filterChain(settings: Pick<EncoderSettings, 'input' | 'width' | 'height' | 'fit' | 'levelFrames'>): string {
   const { width: w, height: h } = settings;
   const filters: string[] = [];
-  if (settings.input.kind === 'encoded') {
+  // Files already at the output size skip scaling and padding: those filters sit in ffmpeg's
+  // single filter thread, ahead of the encoder's threads.
+  const { input } = settings;
+  if (input.kind === 'encoded' && !(input.sourceWidth === w && input.sourceHeight === h)) {
     filters.push(
       settings.fit === 'crop'
         ? `scale=${w}:${h}:force_original_aspect_ratio=increase:flags=lanczos,crop=${w}:${h}`

@@ -36,7 +36,7 @@ export type FrameTaskResult =
       channels: number;
       bytes: number;
       metrics: FrameMetrics;
-      /** sha1 of the decoded (measuring-scale) pixels: equal for the same exposure, whatever the file around it. */
+      /** sha1 of the measuring plane: equal for the same exposure, whatever the file around it. */
       pixelHash: string;
       /** Normalised frame, RGB 8-bit, output.width x output.height. */
       frame?: Uint8Array;
@@ -108,8 +108,11 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
   }
   const { data, info } = decoded;
   const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
-  const metrics = measureLuma(analysisPlane(data, raw.width, raw.height, raw.channels));
-  const pixelHash = createHash('sha1').update(data).digest('hex');
+  const plane = analysisPlane(data, raw.width, raw.height, raw.channels);
+  const metrics = measureLuma(plane);
+  // The measuring plane stands for the pixels: the same exposure gives the same plane, while
+  // two exposures differ in sensor noise everywhere. Hashing it costs a tenth of the full frame.
+  const pixelHash = createHash('sha1').update(`${width}x${height}:`).update(plane.data).digest('hex');
   const frame = wantFrame && task.output ? await toRgb(data, raw, task.output.width, task.output.height, task.output.fit) : undefined;
   const tile = task.tile ? await toRgb(data, raw, task.tile.width, task.tile.height, 'letterbox') : undefined;
   return { ok: true, format, width, height, channels: raw.channels, bytes: input.length, metrics, pixelHash, frame, tile };

@@ -16,7 +16,7 @@ import { defaultOutputSize, dominantSize, readImageHeader, type Size } from './d
 import { FrameEncoder, type EncoderInput } from './ffmpeg-encoder.ts';
 import { FrameCandidateSchema } from './frame-candidate.ts';
 import { WorkerFramePool, type FramePool } from './frame-pool.ts';
-import type { FrameTaskResult } from './frame-task.ts';
+import type { FrameTask, FrameTaskResult } from './frame-task.ts';
 import { resolveMediaTools } from './media-tools.ts';
 import { fetchOriginals, type LocalOriginal } from './originals.ts';
 import { probeVideo, type VideoProbe } from './probe-video.ts';
@@ -86,7 +86,8 @@ export class NotEnoughFramesError extends MarsError {
   }
 }
 
-const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+/** Contact-sheet tiles: frames letterboxed into 160x120. */
+const CONTACT_TILE = { width: 160, height: 120 };
 
 /** Frames brightness is levelled against (ffmpeg's deflicker, median mode): 12 either side. */
 export const LEVEL_FRAMES = 25;
@@ -97,11 +98,12 @@ export const LEVEL_FRAMES = 25;
  * the workers only measure (at reduced scale). Captions, or a mix of formats, need raw frames
  * normalised in the workers.
  */
-function chooseEncoderInput(formats: ReadonlyArray<string | null>, caption: boolean): EncoderInput {
-  if (caption) return { kind: 'raw' };
+function chooseEncoderInput(formats: ReadonlyArray<string | null>, source: Size | null, caption: boolean): EncoderInput {
+  if (caption || !source) return { kind: 'raw' };
   const present = new Set(formats.filter((f): f is string => f !== null));
-  if (present.size === 1 && present.has('jpeg')) return { kind: 'encoded', codec: 'mjpeg' };
-  if (present.size === 1 && present.has('png')) return { kind: 'encoded', codec: 'png' };
+  const size = { sourceWidth: source.width, sourceHeight: source.height };
+  if (present.size === 1 && present.has('jpeg')) return { kind: 'encoded', codec: 'mjpeg', ...size };
+  if (present.size === 1 && present.has('png')) return { kind: 'encoded', codec: 'png', ...size };
   return { kind: 'raw' };
 }
 
@@ -203,9 +205,23 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     const tools = resolveMediaTools(deps.config);
     const candidates = input.frames;
 
-    // 1. Originals: cache or download, to local files.
+    const tile = CONTACT_TILE;
+    const sheetIndices = contactSheetIndices(candidates.length);
+    const measure = (index: number, path: string, output?: FrameTask['output'], expected?: Size) => {
+      const task = pool.run(
+        { path, limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels, expected, output, tile: sheetIndices.has(index) ? tile : undefined },
+        deps.signal,
+      );
+      // Tasks still queued when the render stops (abort, failure) reject unobserved: that is expected.
+      task.catch(() => undefined);
+      return task;
+    };
+
+    // 1. Originals: cache or download, to local files. Without captions, nothing the frames
+    // need comes from the whole sequence, so measuring starts as each original lands.
     let mark = Date.now();
     progress('download', 0, candidates.length);
+    const early = new Map<number, Promise<FrameTaskResult>>();
     originals = await fetchOriginals(candidates, {
       store: deps.store,
       lineage,
@@ -217,6 +233,9 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
         timeoutMs: deps.config.http.timeoutMs,
       },
       onDone: (done, total) => progress('download', done, total),
+      onOriginal: (index, original) => {
+        if (!options.caption && original.ok) early.set(index, measure(index, original.localPath));
+      },
     });
     timings.downloadMs = Date.now() - mark;
     const downloaded = originals.filter((o) => o.ok && o.downloaded).length;
@@ -227,11 +246,10 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     const dominant = dominantSize(headers);
     const encoderInput = chooseEncoderInput(
       headers.map((h) => (h && dominant && h.width === dominant.width && h.height === dominant.height ? h.format : null)),
+      dominant,
       options.caption,
     );
     const output: Size = dominant ? defaultOutputSize(dominant, 1280, { width: options.width, height: options.height }) : { width: 2, height: 2 };
-    const tile = { width: 160, height: even((160 * output.height) / output.width) };
-    const sheetIndices = contactSheetIndices(candidates.length);
 
     // 3. Decode, measure and normalise in the pool; judge in order; level, caption and encode.
     mark = Date.now();
@@ -300,26 +318,20 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       lastAccepted = kept;
     };
 
+    // Raw frames are made in the pool once the output size is known; measurements made early
+    // serve when the files go to ffmpeg as they are (a mix of formats discards them: rare).
     const runTask = (index: number): Promise<FrameTaskResult | null> => {
       const original = originals[index]!;
       if (!original.ok) return Promise.resolve(null);
-      const task = pool.run(
-        {
-          path: original.localPath,
-          limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels,
-          expected: dominant ?? undefined,
-          output: encoderInput.kind === 'raw' ? { ...output, fit: options.fit } : undefined,
-          tile: sheetIndices.has(index) ? tile : undefined,
-        },
-        deps.signal,
-      );
-      // Tasks still queued when the render stops (abort, failure) reject unobserved: that is expected.
-      task.catch(() => undefined);
-      return task;
+      if (encoderInput.kind === 'encoded') return early.get(index)!;
+      return measure(index, original.localPath, { ...output, fit: options.fit }, dominant ?? undefined);
     };
 
+    // Between the pool and the encoder: for raw frames a bounded queue a few frames ahead of the
+    // one being judged, since each holds a full decoded picture; measurements alone (a few
+    // hundred bytes, tiles capped by the contact sheet) all run ahead.
     const inFlight: Array<Promise<FrameTaskResult | null>> = [];
-    const limit = pool.concurrency * 2;
+    const limit = encoderInput.kind === 'raw' ? pool.concurrency * 2 + 2 : candidates.length;
     let dispatched = 0;
     while (dispatched < candidates.length && inFlight.length < limit) inFlight.push(runTask(dispatched++));
     for (let index = 0; index < candidates.length; index++) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captionText, drawCaption } from '../../src/media/caption.ts';
-import { EncodeError, FrameEncoder } from '../../src/media/ffmpeg-encoder.ts';
+import { EncodeError, filterChain, FrameEncoder } from '../../src/media/ffmpeg-encoder.ts';
 import { looksComplete, sniffImageType } from '../../src/media/image-type.ts';
 import { probeVideo } from '../../src/media/probe-video.ts';
 import { tempDir } from '../support/temp.ts';
@@ -42,7 +42,7 @@ describe('FrameEncoder', () => {
 
   it('encodes image files as they are, fitting them to the output size with bars and levelling brightness', async () => {
     const out = path.join(dir, 'files.mp4');
-    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'encoded', codec: 'mjpeg' }, fit: 'letterbox', levelFrames: 5, width: 64, height: 48, fps: 10, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: out });
+    const encoder = new FrameEncoder({ ffmpegPath, input: { kind: 'encoded', codec: 'mjpeg', sourceWidth: 80, sourceHeight: 40 }, fit: 'letterbox', levelFrames: 5, width: 64, height: 48, fps: 10, format: 'mp4', crf: 30, preset: 'ultrafast', outputPath: out });
     for (let i = 0; i < 7; i++) {
       await encoder.write(await sharp({ create: { width: 80, height: 40, channels: 3, background: { r: 20 * i, g: 90, b: 60 } } }).jpeg().toBuffer());
     }
@@ -55,6 +55,23 @@ describe('FrameEncoder', () => {
     await expect(encoder.write(new Uint8Array(10))).rejects.toThrow('frame of 10 bytes, expected 9216 (64x48 RGB)');
     encoder.abort();
     encoder.abort();
+  });
+});
+
+describe('filterChain', () => {
+  const base = { width: 64, height: 48, fit: 'letterbox' as const, levelFrames: 0 };
+  it('fits files of another size with bars or a crop, and levels brightness when asked', () => {
+    const input = { kind: 'encoded' as const, codec: 'mjpeg' as const, sourceWidth: 80, sourceHeight: 40 };
+    expect(filterChain({ ...base, input })).toBe(
+      'scale=64:48:force_original_aspect_ratio=decrease:flags=lanczos,pad=64:48:(ow-iw)/2:(oh-ih)/2:color=black,format=yuv420p,setsar=1',
+    );
+    expect(filterChain({ ...base, input, fit: 'crop', levelFrames: 300 })).toBe(
+      'scale=64:48:force_original_aspect_ratio=increase:flags=lanczos,crop=64:48,format=yuv420p,deflicker=size=129:mode=median,setsar=1',
+    );
+  });
+  it('leaves files already at the output size, and raw frames, unscaled', () => {
+    expect(filterChain({ ...base, input: { kind: 'encoded', codec: 'png', sourceWidth: 64, sourceHeight: 48 } })).toBe('format=yuv420p,setsar=1');
+    expect(filterChain({ ...base, input: { kind: 'raw' }, levelFrames: 25 })).toBe('format=yuv420p,deflicker=size=25:mode=median,setsar=1');
   });
 });
 

@@ -7,18 +7,18 @@ import type { RateLimiter } from '../../ingest/http/token-bucket.ts';
  * worker of every process, so the NASA budget holds however far the service is scaled out.
  */
 const TAKE = `
-local rate = tonumber(ARGV[1])
+local msPerToken = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1]) or capacity
 local ts = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+tokens = math.min(capacity, tokens + math.max(0, now - ts) / msPerToken)
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate) end
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * msPerToken) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) + 60000)
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * msPerToken) + 60000)
 return wait
 `;
 
@@ -61,6 +61,6 @@ export class SharedTokenBucket implements RateLimiter {
 
   /** Takes a token and answers 0, or takes none and answers the milliseconds until one is due. */
   async tryTake(): Promise<number> {
-    return Number(await this.redis.eval(TAKE, 1, this.key, String(this.perHour / 3_600_000), String(this.capacity)));
+    return Number(await this.redis.eval(TAKE, 1, this.key, String(3_600_000 / this.perHour), String(this.capacity)));
   }
 }

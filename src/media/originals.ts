@@ -31,8 +31,6 @@ export interface OriginalsDeps {
   /** Downloads and cache reads at once. Default 6. */
   concurrency?: number;
   onDone?: (done: number, total: number) => void;
-  /** Called as each original lands (in any order), so work on it can start at once. */
-  onOriginal?: (index: number, original: LocalOriginal) => void;
 }
 
 const isMissing = (error: unknown) => ['NotFound', 'NoSuchKey'].includes((error as { code?: string }).code ?? '');
@@ -107,7 +105,6 @@ export async function fetchOriginals(candidates: readonly FrameCandidate[], deps
       deps.signal?.throwIfAborted();
       const index = next++;
       results[index] = await one(index);
-      deps.onOriginal?.(index, results[index]);
       deps.onDone?.(++done, candidates.length);
     }
   };

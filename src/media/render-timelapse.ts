@@ -16,7 +16,7 @@ import { defaultOutputSize, dominantSize, readImageHeader, type Size } from './d
 import { FrameEncoder, type EncoderInput } from './ffmpeg-encoder.ts';
 import { FrameCandidateSchema } from './frame-candidate.ts';
 import { WorkerFramePool, type FramePool } from './frame-pool.ts';
-import type { FrameTask, FrameTaskResult } from './frame-task.ts';
+import type { FrameTaskResult } from './frame-task.ts';
 import { resolveMediaTools } from './media-tools.ts';
 import { fetchOriginals, type LocalOriginal } from './originals.ts';
 import { probeVideo, type VideoProbe } from './probe-video.ts';
@@ -86,8 +86,7 @@ export class NotEnoughFramesError extends MarsError {
   }
 }
 
-/** Contact-sheet tiles: frames letterboxed into 160x120. */
-const CONTACT_TILE = { width: 160, height: 120 };
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
 /** Frames brightness is levelled against (ffmpeg's deflicker, median mode): 12 either side. */
 export const LEVEL_FRAMES = 25;
@@ -205,23 +204,9 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     const tools = resolveMediaTools(deps.config);
     const candidates = input.frames;
 
-    const tile = CONTACT_TILE;
-    const sheetIndices = contactSheetIndices(candidates.length);
-    const measure = (index: number, path: string, output?: FrameTask['output'], expected?: Size) => {
-      const task = pool.run(
-        { path, limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels, expected, output, tile: sheetIndices.has(index) ? tile : undefined },
-        deps.signal,
-      );
-      // Tasks still queued when the render stops (abort, failure) reject unobserved: that is expected.
-      task.catch(() => undefined);
-      return task;
-    };
-
-    // 1. Originals: cache or download, to local files. Without captions, nothing the frames
-    // need comes from the whole sequence, so measuring starts as each original lands.
+    // 1. Originals: cache or download, to local files.
     let mark = Date.now();
     progress('download', 0, candidates.length);
-    const early = new Map<number, Promise<FrameTaskResult>>();
     originals = await fetchOriginals(candidates, {
       store: deps.store,
       lineage,
@@ -233,9 +218,6 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
         timeoutMs: deps.config.http.timeoutMs,
       },
       onDone: (done, total) => progress('download', done, total),
-      onOriginal: (index, original) => {
-        if (!options.caption && original.ok) early.set(index, measure(index, original.localPath));
-      },
     });
     timings.downloadMs = Date.now() - mark;
     const downloaded = originals.filter((o) => o.ok && o.downloaded).length;
@@ -250,6 +232,8 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       options.caption,
     );
     const output: Size = dominant ? defaultOutputSize(dominant, 1280, { width: options.width, height: options.height }) : { width: 2, height: 2 };
+    const tile = { width: 160, height: even((160 * output.height) / output.width) };
+    const sheetIndices = contactSheetIndices(candidates.length);
 
     // 3. Decode, measure and normalise in the pool; judge in order; level, caption and encode.
     mark = Date.now();
@@ -318,20 +302,30 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       lastAccepted = kept;
     };
 
-    // Raw frames are made in the pool once the output size is known; measurements made early
-    // serve when the files go to ffmpeg as they are (a mix of formats discards them: rare).
     const runTask = (index: number): Promise<FrameTaskResult | null> => {
       const original = originals[index]!;
       if (!original.ok) return Promise.resolve(null);
-      if (encoderInput.kind === 'encoded') return early.get(index)!;
-      return measure(index, original.localPath, { ...output, fit: options.fit }, dominant ?? undefined);
+      const task = pool.run(
+        {
+          path: original.localPath,
+          limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels,
+          expected: dominant ?? undefined,
+          output: encoderInput.kind === 'raw' ? { ...output, fit: options.fit } : undefined,
+          tile: sheetIndices.has(index) ? tile : undefined,
+        },
+        deps.signal,
+      );
+      // Tasks still queued when the render stops (abort, failure) reject unobserved: that is expected.
+      task.catch(() => undefined);
+      return task;
     };
 
-    // Between the pool and the encoder: for raw frames a bounded queue a few frames ahead of the
-    // one being judged, since each holds a full decoded picture; measurements alone (a few
-    // hundred bytes, tiles capped by the contact sheet) all run ahead.
+    // The bounded queue between the pool and the encoder: tasks dispatched ahead of the frame
+    // being judged. While ffmpeg pushes back, the pool keeps working through it, so analysis
+    // never waits for the encoder or the encoder for analysis. Results are small (metrics and a
+    // tile) unless raw frames come back, which keep the queue short.
     const inFlight: Array<Promise<FrameTaskResult | null>> = [];
-    const limit = encoderInput.kind === 'raw' ? pool.concurrency * 2 + 2 : candidates.length;
+    const limit = encoderInput.kind === 'raw' ? pool.concurrency * 2 + 2 : Math.max(32, pool.concurrency * 8);
     let dispatched = 0;
     while (dispatched < candidates.length && inFlight.length < limit) inFlight.push(runTask(dispatched++));
     for (let index = 0; index < candidates.length; index++) {

@@ -74,18 +74,16 @@ export class ObjectStore {
    * event consumer) never sees a half-written object at `key`.
    */
   async publishBuffer(key: string, body: Buffer, contentType?: string): Promise<{ etag: string }> {
-    const staging = `tmp/${randomUUID()}/${key.split('/').pop() ?? 'object'}`;
-    await this.putBuffer(staging, body, contentType);
-    try {
-      return await this.copy(staging, key);
-    } finally {
-      await this.remove(staging);
-    }
+    return this.publishVia(key, (staging) => this.putBuffer(staging, body, contentType));
   }
 
   async publishFile(key: string, filePath: string, contentType?: string): Promise<{ etag: string }> {
+    return this.publishVia(key, (staging) => this.putFile(staging, filePath, contentType));
+  }
+
+  private async publishVia(key: string, write: (stagingKey: string) => Promise<unknown>): Promise<{ etag: string }> {
     const staging = `tmp/${randomUUID()}/${key.split('/').pop() ?? 'object'}`;
-    await this.putFile(staging, filePath, contentType);
+    await write(staging);
     try {
       return await this.copy(staging, key);
     } finally {

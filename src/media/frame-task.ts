@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
+import { tileFromPixels } from './contact-sheet.ts';
 import { analysisFactor, analysisPlane, measureLuma, type FrameMetrics } from './frame-metrics.ts';
 import { looksComplete, sniffImageType } from './image-type.ts';
 
@@ -114,6 +115,6 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
   // two exposures differ in sensor noise everywhere. Hashing it costs a tenth of the full frame.
   const pixelHash = createHash('sha1').update(`${width}x${height}:`).update(plane.data).digest('hex');
   const frame = wantFrame && task.output ? await toRgb(data, raw, task.output.width, task.output.height, task.output.fit) : undefined;
-  const tile = task.tile ? await toRgb(data, raw, task.tile.width, task.tile.height, 'letterbox') : undefined;
+  const tile = task.tile ? tileFromPixels(data, raw.width, raw.height, raw.channels, task.tile.width, task.tile.height) : undefined;
   return { ok: true, format, width, height, channels: raw.channels, bytes: input.length, metrics, pixelHash, frame, tile };
 }

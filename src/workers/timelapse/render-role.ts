@@ -1,3 +1,4 @@
+import { WorkerFramePool } from '../../media/frame-pool.ts';
 import { renderTimelapse } from '../../media/render-timelapse.ts';
 import type { RoleDefinition } from '../role.ts';
 import { ensureLineageSchema } from '../../warehouse/lineage/lineage-store.ts';
@@ -14,7 +15,10 @@ export const timelapseRenderRole: RoleDefinition = {
     const warehouse = await ctx.runtime.warehouse();
     await ensureLineageSchema(warehouse);
     const redis = ctx.runtime.redis();
+    // One pool for every render of this process: starting worker threads costs about a second.
+    const pool = new WorkerFramePool();
     return [
+      pool,
       new RenderWorker({
         connection: redis,
         prefix: ctx.config.queues.prefix,
@@ -26,6 +30,7 @@ export const timelapseRenderRole: RoleDefinition = {
         publishEvent: eventPublisher(ctx.producer),
         videoUrl: presignedVideoUrl(store),
         logger: ctx.logger,
+        pool,
       }),
     ];
   },

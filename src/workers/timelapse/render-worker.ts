@@ -18,6 +18,7 @@ const describeSolRange = (sols: number[]) => `${sols.length === 1 ? 'sol' : 'sol
 import { RENDER_QUEUE, RenderJobSchema, type RenderJob, type RenderJobInput } from './render-job.ts';
 import type { RequestLedger } from './request-ledger.ts';
 import { timelapseEvent, type TimelapseCommand, type TimelapseEvent, type TimelapseStage } from './schemas.ts';
+import type { FramePool } from '../../media/frame-pool.ts';
 
 /** The media pipeline's entry point (tests may pass a wrapper). */
 export type RenderFn = typeof renderTimelapse;
@@ -33,6 +34,8 @@ export interface RenderWorkerOptions {
   publishEvent: (event: TimelapseEvent) => Promise<void>;
   videoUrl: (key: string) => Promise<string>;
   logger: Logger;
+  /** The frame pool every render of this worker shares (its owner closes it). */
+  pool?: FramePool;
   /** Renders at once in this process. Default 1: a render already keeps both cores busy. */
   concurrency?: number;
   /** How long a job's lock lasts without renewal: a killed worker's job is taken over after this. Default 30 s. */
@@ -98,6 +101,7 @@ export class RenderWorker implements Service {
           warehouse: this.options.warehouse,
           config: this.options.config,
           logger: log,
+          pool: this.options.pool,
           onProgress: (p) => progress.report(p.stage, p.fraction),
         },
       );

@@ -73,7 +73,9 @@ export class HttpServer implements Service {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://service.invalid');
+    const url = requestUrl(req);
+    // A request target no URL parser accepts (`GET http://[ HTTP/1.1`): refused, never thrown out of here.
+    if (!url) return sendJson(res, 400, { error: 'the request target is not a valid URL' });
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     try {
       const exact = this.exact.get(`${method} ${url.pathname}`);
@@ -114,6 +116,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The request's URL, or null when its target does not parse (any client can send one). */
+export function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://service.invalid');
+  } catch {
+    return null;
+  }
 }
 
 /** Reads a request body up to a limit; a larger body is refused rather than buffered. */

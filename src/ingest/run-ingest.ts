@@ -103,6 +103,18 @@ async function settleAll<T>(tasks: Array<Promise<T>>): Promise<T[]> {
   return results.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
+/** Fetches each sol of a batch (all at once, bounded by the HTTP client), reports each as done, merges them. */
+async function fetchEachSol(batch: SolBatch, onSol: (sol: number) => void, fetchSol: (sol: number) => Promise<SourceBatch>): Promise<SourceBatch> {
+  const perSol = await settleAll(
+    solsOf(batch).map(async (sol) => {
+      const fetched = await fetchSol(sol);
+      onSol(sol);
+      return fetched;
+    }),
+  );
+  return mergeBatches(perSol);
+}
+
 /**
  * Fetches one ingest request's records from its NASA source and writes them to the object store
  * as raw envelopes (records exactly as received), quarantining records that fail validation.
@@ -174,16 +186,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
     switch (req.source) {
       case 'photos': {
         const target: ClassicApiTarget = { baseUrl: requireBaseUrl(deps.config, 'photos'), apiKey: deps.config.nasa.apiKey };
-        await ingestSols(async (batch, onSol) => {
-          const perSol = await settleAll(
-            solsOf(batch).map(async (sol) => {
-              const fetched = await fetchPhotosForSol(deps.http, target, req.rover, sol, { tally });
-              onSol(sol);
-              return fetched;
-            }),
-          );
-          return mergeBatches(perSol);
-        }, null);
+        await ingestSols((batch, onSol) => fetchEachSol(batch, onSol, (sol) => fetchPhotosForSol(deps.http, target, req.rover, sol, { tally })), null);
         break;
       }
       case 'feed': {
@@ -195,14 +198,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
             solsOf(batch).forEach(onSol);
             return fetched;
           }
-          const perSol = await settleAll(
-            solsOf(batch).map(async (sol) => {
-              const fetched = await fetchMars2020Sol(deps.http, baseUrl, sol, { tally });
-              onSol(sol);
-              return fetched;
-            }),
-          );
-          return mergeBatches(perSol);
+          return fetchEachSol(batch, onSol, (sol) => fetchMars2020Sol(deps.http, baseUrl, sol, { tally }));
         }, variant);
         break;
       }

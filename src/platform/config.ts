@@ -13,16 +13,25 @@ const optionalUrl = (what: string) =>
     .string()
     .trim()
     .transform((value) => (value === '' ? undefined : value))
-    .pipe(z.url({ message: `expected ${what} (an http(s) URL)` }).optional())
+    .pipe(z.url({ protocol: /^https?$/, message: `expected ${what} (an http(s) URL)` }).optional())
     .optional();
 
+/** A whole number in decimal; an empty value means the default (as for URLs), never 0. */
 const intFrom = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ message: `expected an integer between ${min} and ${max}` })
-    .int({ message: `expected an integer between ${min} and ${max}` })
-    .min(min, { message: `expected an integer between ${min} and ${max}` })
-    .max(max, { message: `expected an integer between ${min} and ${max}` })
-    .default(fallback);
+  z.preprocess(
+    (value) => (value === undefined || (typeof value === 'string' && value.trim() === '') ? String(fallback) : value),
+    z
+      .string()
+      .trim()
+      .regex(/^[+-]?\d+$/, { message: `expected an integer between ${min} and ${max}` })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(min, { message: `expected an integer between ${min} and ${max}` })
+          .max(max, { message: `expected an integer between ${min} and ${max}` }),
+      ),
+  );
 
 const csv = z
   .string()
@@ -100,7 +109,7 @@ const EnvSchema = z.object({
     .default('mars'),
   S3_REGION: z.string().min(1).default('us-east-1'),
 
-  REDIS_URL: z.url({ message: 'expected a redis:// URL' }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// URL' }).default('redis://127.0.0.1:6379'),
 
   WAREHOUSE: z.enum(['duckdb', 'snowflake'], { message: 'expected "duckdb" or "snowflake"' }).default('duckdb'),
   DUCKDB_PATH: z.string().min(1).optional(),

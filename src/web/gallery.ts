@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readBody, type RouteHandler } from '../http/http-server.ts';
+import { readBody, requestUrl, type RouteHandler } from '../http/http-server.ts';
 import { errorMessage } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
@@ -32,7 +32,8 @@ const SSE_HEARTBEAT_MS = 15_000;
  */
 export function createGallery(deps: GalleryDeps): RouteHandler {
   return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gallery.invalid');
+    const url = requestUrl(req);
+    if (!url) return false;
     const method = req.method ?? 'GET';
     const path = url.pathname;
     try {

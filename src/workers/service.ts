@@ -99,10 +99,10 @@ export class MarsService implements Service {
     };
     for (const role of this.roles) {
       const services = await role.create(ctx);
-      for (const service of services) {
-        await service.start();
-        this.started.push(service);
-      }
+      // Every part is listed before it starts: one whose start fails half-way (a worker with its
+      // connections open), and those after it, are still closed by close().
+      this.started.push(...services);
+      for (const service of services) await service.start();
       logger.info({ role: role.name, parts: services.map((s) => s.name) }, 'role started');
     }
     // Consumers join their groups in the background, all at once; ready means all have joined.

@@ -42,6 +42,26 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('HTTP_CONCURRENCY:'))).toContain('expected an integer between 1 and 64');
   });
 
+  it('reads an empty number as its default, and only decimal integers as numbers', () => {
+    const config = loadConfig({ PORT: '', MODEL_DEBOUNCE_MS: '  ', PLANNER_WINDOW_SOLS: '', HTTP_TIMEOUT_MS: ' 5000 ' });
+    expect(config.port).toBe(8080);
+    expect(config.models.debounceMs).toBe(2000);
+    expect(config.models.plannerWindowSols).toBe(10);
+    expect(config.http.timeoutMs).toBe(5000);
+    for (const value of ['0x10', '1e3', '80.5', '-1', '99999']) {
+      expect(() => loadConfig({ PORT: value }), value).toThrow(`PORT: expected an integer between 0 and 65535, but received "${value}"`);
+    }
+  });
+
+  it('takes only http(s) URLs for services and redis URLs for Redis', () => {
+    expect(() => loadConfig({ NASA_API_BASE_URL: 'file:///etc/passwd' })).toThrow(
+      'NASA_API_BASE_URL: expected the root of the classic Mars Rover Photos API schema (an http(s) URL), but received "file:///etc/passwd"',
+    );
+    expect(() => loadConfig({ S3_ENDPOINT: 'ftp://127.0.0.1:9000' })).toThrow('S3_ENDPOINT: expected the S3/MinIO endpoint');
+    expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow('REDIS_URL: expected a redis:// URL, but received "http://127.0.0.1:6379"');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).redisUrl).toBe('rediss://cache.example:6380');
+  });
+
   it('asks for Snowflake credentials when WAREHOUSE=snowflake', () => {
     expect(() => loadConfig({ WAREHOUSE: 'snowflake', SNOWFLAKE_ACCOUNT: 'acme' })).toThrow(
       /SNOWFLAKE_USERNAME: expected a value when WAREHOUSE=snowflake/,

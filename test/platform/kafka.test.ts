@@ -142,4 +142,26 @@ describe('Kafka plumbing on the mock cluster', () => {
       process.env.PATH = path;
     }
   });
+
+  it('closes an embedded cluster whose kcat was killed by a signal, twice', async () => {
+    const cluster = new EmbeddedKafka();
+    await cluster.start();
+    const pid = cluster.describe().pid as number;
+    const gone = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    // Its own process group (detached): kill the shell and kcat together, as an outside kill would.
+    process.kill(-pid, 'SIGKILL');
+    await gone;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await cluster.close();
+    await cluster.close();
+  });
 });

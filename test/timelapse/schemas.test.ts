@@ -19,6 +19,9 @@ describe('timelapse command', () => {
     expect(problems({ ...base, requestId: '../x' })).toEqual([
       'requestId: expected a request id of 1-128 letters, digits, dots, underscores or hyphens, starting with a letter or digit',
     ]);
+    // "394" would be refused by BullMQ as a job id once the request was already accepted.
+    expect(problems({ ...base, requestId: '394' })).toEqual(['requestId: expected a request id that is not only digits (navcam-394, not 394)']);
+    expect(problems({ ...base, requestId: 'sol-394' })).toEqual([]);
     expect(problems({ ...base, solStart: 10, solEnd: 5 })).toEqual(['solEnd: solEnd must not be before solStart']);
     expect(problems({ ...base, solStart: 0, solEnd: 200 })).toEqual(['solEnd: a command covers at most 200 sols']);
     expect(problems({ ...base, rover: 'sojourner' })).toEqual(['rover: expected one of curiosity, perseverance, opportunity, spirit']);

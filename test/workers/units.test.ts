@@ -40,6 +40,16 @@ describe('MinIO event format', () => {
     expect(isObjectCreated(minio!)).toBe(true);
     expect(isObjectCreated({ ...minio!, eventName: 's3:ObjectRemoved:Delete' })).toBe(false);
   });
+
+  it('refuses a record whose key does not decode, naming where', () => {
+    const event = toMinioEvent(record);
+    const bad = { ...event, Records: [{ ...event.Records[0]!, s3: { ...event.Records[0]!.s3, object: { key: 'raw%2Fphotos%ZZ.json' } } }] };
+    const parsed = MinioEventSchema.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['Records.0.s3.object.key', 'expected a URL-encoded object key, as MinIO sends it'],
+    ]);
+  });
 });
 
 describe('CoalescingRunner', () => {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../platform/config.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { parseFailFirst } from '../../ingest/replay/faults.ts';
 import { startReplayServer } from '../../ingest/replay/replay-server.ts';
+import { portOption } from '../port-option.ts';
 
 interface ReplayOptions {
   dir: string[];
@@ -27,10 +28,7 @@ export function register(program: Command): void {
         'feeds/mars2020/sol<N>.json, feeds/msl/sol<N>.json, images/<file>. test/fixtures/nasa is such a folder.',
     )
     .action(async (options: ReplayOptions) => {
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new RangeError(`Expected a port between 0 and 65535 for --port but received "${options.port}"`);
-      }
+      const port = portOption(options.port);
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
       const server = await startReplayServer({

@@ -5,6 +5,7 @@ import { createLogger } from '../../platform/logger.ts';
 import { Runtime } from '../../platform/runtime.ts';
 import { ROLES } from '../../workers/roles.ts';
 import { MarsService } from '../../workers/service.ts';
+import { portOption } from '../port-option.ts';
 
 /**
  * `mars serve [--roles a,b] [--port N]`: runs the consumers and workers until SIGTERM or SIGINT,
@@ -21,10 +22,7 @@ export function register(program: Command): void {
       const logger = createLogger(config.logLevel);
       const runtime = new Runtime(config, logger);
       const roles = options.roles?.split(',').map((r) => r.trim()).filter(Boolean);
-      const port = options.port === undefined ? undefined : Number(options.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-        throw new Error(`Expected a port number (0-65535) for --port but received "${options.port}"`);
-      }
+      const port = options.port === undefined ? undefined : portOption(options.port);
       const service = new MarsService({ config, logger, runtime, roles, port });
 
       let stopping: Promise<void> | undefined;

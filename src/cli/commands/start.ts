@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { startReplayServer, type ReplayServer } from '../../ingest/replay/replay-server.ts';
 import { DEFAULT_DOWNLOAD_HOSTS, loadConfig } from '../../platform/config.ts';
-import { errorMessage, ValidationError } from '../../platform/errors.ts';
+import { errorMessage } from '../../platform/errors.ts';
 import { closeAll } from '../../platform/lifecycle.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { Runtime } from '../../platform/runtime.ts';
@@ -16,6 +16,7 @@ import { loadSample, SAMPLE } from '../../workers/timelapse/offline-sample.ts';
 import { RENDER_QUEUE } from '../../workers/timelapse/render-job.ts';
 import { TimelapseCommandSchema } from '../../workers/timelapse/schemas.ts';
 import { TimelapseTopics } from '../../workers/timelapse/topics.ts';
+import { portOption } from '../port-option.ts';
 import { createEventDisplay } from './timelapse.ts';
 
 const STAGES = 6;
@@ -61,9 +62,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'gallery port (default: PORT or 8080; a free one if that is taken)')
     .action(async (options: { port?: string }) => {
       const started = performance.now();
-      if (options.port !== undefined && !/^\d{1,5}$/.test(options.port)) {
-        throw new ValidationError(`Expected a port number (0-65535) for --port but received "${options.port}"`);
-      }
+      const portAsked = options.port === undefined ? undefined : portOption(options.port);
       const env = { ...process.env };
       let replay: ReplayServer | undefined;
       if (!env.NASA_API_BASE_URL) {
@@ -109,7 +108,7 @@ export function register(program: Command): void {
             `${build.models.length} models built, data tests ${build.testsPassed} passed / ${build.testsFailed} failed`,
         );
 
-        const port = options.port !== undefined ? Number(options.port) : (await portFree(config.port, config.httpHost)) ? config.port : 0;
+        const port = portAsked !== undefined ? portAsked : (await portFree(config.port, config.httpHost)) ? config.port : 0;
         // Leftover render jobs of an earlier, interrupted start point at a replay server that is gone.
         const leftovers = new Queue(RENDER_QUEUE, { connection: runtime.redis(), prefix: config.queues.prefix });
         await leftovers.obliterate({ force: true });

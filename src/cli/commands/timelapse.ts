@@ -68,6 +68,18 @@ function intOption(name: string, value: string | undefined): number | undefined 
   return Number(value);
 }
 
+/** The longest --timeout: a timer of more than 2^31-1 ms (about 24 days) fires at once instead. */
+const MAX_WAIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** How long --wait waits, in ms, from --timeout in seconds (1 s to about 24 days). */
+export function waitTimeoutMs(value: string): number {
+  const seconds = intOption('timeout', value)!;
+  if (seconds < 1 || seconds > MAX_WAIT_SECONDS) {
+    throw new ValidationError(`Expected a whole number of seconds between 1 and ${MAX_WAIT_SECONDS} for --timeout but received "${value}"`);
+  }
+  return seconds * 1000;
+}
+
 /** The command the options describe, checked with the same schema the handler uses. */
 export function commandFromOptions(options: RequestOptions): TimelapseCommand {
   let sols: { solStart: number; solEnd: number };
@@ -121,7 +133,7 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'how long --wait waits', '900')
     .action(async (options: RequestOptions) => {
       const command = commandFromOptions(options);
-      const timeoutMs = (intOption('timeout', options.timeout) ?? 900) * 1000;
+      const timeoutMs = waitTimeoutMs(options.timeout);
       const code = await withRuntime(async ({ config, runtime }) => {
         if (!config.kafka.brokers) {
           throw new ValidationError(

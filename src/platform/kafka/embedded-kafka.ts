@@ -66,7 +66,8 @@ export class EmbeddedKafka implements Service {
 
   close = once(async () => {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // Gone already (ended, or killed by a signal, when exitCode stays null): no 'exit' is coming.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.stdin?.end();
     await exited;

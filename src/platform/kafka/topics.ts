@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { S3EventRecordSchema } from '../object-store/embedded-s3.ts';
 import { IngestRequestSchema, type IngestRequest } from '../../ingest/ingest-request.ts';
+import { recordKey } from '../events/minio-event.ts';
 
 /**
  * The topics of the product's contract and the zod schema of each one's values. Producers
@@ -40,7 +41,18 @@ export const MinioEventSchema = z.object({
   EventName: z.string().min(1),
   /** `<bucket>/<key>`, not URL-encoded. */
   Key: z.string().min(1),
-  Records: z.array(S3EventRecordSchema).min(1),
+  Records: z
+    .array(
+      // Keys arrive URL-encoded: one that does not decode is refused here, not thrown by a handler.
+      S3EventRecordSchema.superRefine((record, ctx) => {
+        try {
+          recordKey(record);
+        } catch {
+          ctx.addIssue({ code: 'custom', path: ['s3', 'object', 'key'], message: 'expected a URL-encoded object key, as MinIO sends it' });
+        }
+      }),
+    )
+    .min(1),
 });
 export type MinioEvent = z.infer<typeof MinioEventSchema>;
 

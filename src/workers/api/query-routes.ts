@@ -3,11 +3,9 @@ import { readBody, sendJson, type HttpServer } from '../../http/http-server.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { serialize } from '../../warehouse/serialize.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { readOnlyRefusal } from './read-only-sql.ts';
 
 const QueryBodySchema = z.object({ sql: z.string().min(1).max(100_000), params: z.array(z.unknown()).max(1000).optional() });
-
-/** Statements that only read: the API is for looking, not for changing the warehouse behind the service's back. */
-const READ_ONLY = /^\s*(\(\s*)*(select|with|from|describe|show|summarize|explain|values|table)\b/i;
 
 export interface QueryRoutesDeps {
   warehouse: Warehouse;
@@ -29,8 +27,10 @@ export function mountQueryRoutes(http: HttpServer, deps: QueryRoutesDeps): void 
       sendJson(res, 400, { error: `expected a JSON body {"sql": "...", "params": [...]}: ${errorMessage(error)}` });
       return;
     }
-    if (!READ_ONLY.test(body.sql)) {
-      sendJson(res, 403, { error: 'only read-only statements (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) go through the service' });
+    // The API is for looking, not for changing the warehouse behind the service's back.
+    const refusal = readOnlyRefusal(body.sql);
+    if (refusal) {
+      sendJson(res, 403, { error: refusal });
       return;
     }
     try {

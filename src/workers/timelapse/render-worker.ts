@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { FrameCandidate } from '../../media/frame-candidate.ts';
 import type { RenderStage, renderTimelapse } from '../../media/render-timelapse.ts';
 import { RenderOptionsSchema, type RenderOptions } from '../../media/render-options.ts';
@@ -13,12 +14,12 @@ import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { describeSols } from './command-handler.ts';
-
-const describeSolRange = (sols: number[]) => `${sols.length === 1 ? 'sol' : 'sols'} ${describeSols(sols)}`;
 import { RENDER_QUEUE, RenderJobSchema, type RenderJob, type RenderJobInput } from './render-job.ts';
 import type { RequestLedger } from './request-ledger.ts';
-import { timelapseEvent, type TimelapseCommand, type TimelapseEvent, type TimelapseStage } from './schemas.ts';
+import { RequestIdSchema, timelapseEvent, type TimelapseCommand, type TimelapseEvent, type TimelapseStage } from './schemas.ts';
 import type { FramePool } from '../../media/frame-pool.ts';
+
+const describeSolRange = (sols: number[]) => `${sols.length === 1 ? 'sol' : 'sols'} ${describeSols(sols)}`;
 
 /** The media pipeline's entry point (tests may pass a wrapper). */
 export type RenderFn = typeof renderTimelapse;
@@ -85,7 +86,9 @@ export class RenderWorker implements Service {
   }
 
   private async process(job: Job<RenderJobInput>): Promise<void> {
-    const data = RenderJobSchema.parse(job.data);
+    const parsed = RenderJobSchema.safeParse(job.data);
+    if (!parsed.success) return this.refuse(job, `the render job does not match its schema: ${z.prettifyError(parsed.error)}`);
+    const data = parsed.data;
     const { command } = data;
     const requestId = command.requestId;
     const log = this.logger.child({ requestId, attempt: job.attemptsMade + 1 });
@@ -139,6 +142,21 @@ export class RenderWorker implements Service {
       log.warn({ err: error }, 'render attempt failed; it will be retried');
       throw error;
     }
+  }
+
+  /**
+   * Ends a job no attempt could render (any producer may add to the queue): no retries, and when
+   * its id is a request id, that request is recorded and announced as failed like any other.
+   */
+  private async refuse(job: Job, reason: string): Promise<never> {
+    this.logger.error({ jobId: job.id, reason }, 'render job refused');
+    const requestId = RequestIdSchema.safeParse(job.id);
+    if (requestId.success) {
+      await this.options.ledger.set(requestId.data, { state: 'failed', reason });
+      await this.publish({ requestId: requestId.data, status: 'failed', reason });
+    }
+    this.counts.failed++;
+    throw new UnrecoverableError(reason);
   }
 
   /** Polls until the scheduled sols have raw objects and the warehouse gives frames, or the deadline passes. */

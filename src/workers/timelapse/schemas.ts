@@ -7,12 +7,17 @@ import { QualityThresholdsSchema, RenderFormatSchema, RenderOptionsSchema } from
  * publish a command; the same schema checks it in the CLI, the gallery's form and the handler.
  */
 
-/** Request ids become part of object keys, so they keep to key-safe characters. */
+/**
+ * Request ids become part of object keys, so they keep to key-safe characters. They are also the
+ * render job's BullMQ id, which BullMQ refuses when it reads as an integer ("394"): refused here,
+ * at every door, rather than after the request was accepted.
+ */
 export const RequestIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
     message: 'expected a request id of 1-128 letters, digits, dots, underscores or hyphens, starting with a letter or digit',
-  });
+  })
+  .refine((id) => !/^\d+$/.test(id), { message: 'expected a request id that is not only digits (navcam-394, not 394)' });
 
 /** Camera names as NASA spells them (NAVCAM_LEFT, FHAZ, MCZ_RIGHT); lower case is accepted and upper-cased. */
 export const CameraSchema = z

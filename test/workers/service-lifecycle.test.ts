@@ -1,0 +1,40 @@
+import { expect, it } from 'vitest';
+import { loadConfig } from '../../src/platform/config.ts';
+import type { Service } from '../../src/platform/lifecycle.ts';
+import { silentLogger } from '../../src/platform/logger.ts';
+import { Runtime } from '../../src/platform/runtime.ts';
+import { MarsService } from '../../src/workers/service.ts';
+import { tempDir } from '../support/temp.ts';
+
+it('closes every part of a role whose start failed half-way, in reverse, once', async () => {
+  const { dir, cleanup } = await tempDir();
+  const runtime = new Runtime(loadConfig({ DATA_DIR: dir }), silentLogger);
+  const calls: string[] = [];
+  const part = (name: string, fails = false): Service => ({
+    name,
+    start: async () => {
+      calls.push(`start ${name}`);
+      if (fails) throw new Error(`${name} could not start`);
+    },
+    close: async () => {
+      calls.push(`close ${name}`);
+    },
+    describe: () => ({}),
+  });
+  const service = new MarsService({
+    config: runtime.config,
+    logger: silentLogger,
+    runtime,
+    port: 0,
+    definitions: [{ name: 'half', description: 'a role whose second part fails to start', create: async () => [part('a'), part('b', true), part('c')] }],
+  });
+  try {
+    await expect(service.start()).rejects.toThrow('b could not start');
+    await service.close();
+    await service.close();
+    expect(calls).toEqual(['start a', 'start b', 'close c', 'close b', 'close a']);
+  } finally {
+    await runtime.close();
+    await cleanup();
+  }
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authorizationHeader } from './api-guard.ts';
 import type { Row } from '../warehouse/warehouse.ts';
 
 const QueryAnswerSchema = z.union([z.object({ rows: z.array(z.record(z.string(), z.unknown())) }), z.object({ error: z.string() })]);
@@ -7,12 +8,12 @@ const QueryAnswerSchema = z.union([z.object({ rows: z.array(z.record(z.string(),
  * Runs a read-only query through a running `mars serve` (`POST /api/query`): how the other
  * `mars` commands reach the embedded DuckDB file while the service holds it.
  */
-export async function queryThroughService(serviceUrl: string, sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+export async function queryThroughService(serviceUrl: string, sql: string, params: readonly unknown[] = [], token?: string): Promise<Row[]> {
   let response: Response;
   try {
     response = await fetch(new URL('/api/query', serviceUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authorizationHeader(token) },
       body: JSON.stringify({ sql, params }),
     });
   } catch (error) {

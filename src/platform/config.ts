@@ -132,6 +132,15 @@ const EnvSchema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where other `mars` commands find a running `mars serve` (for the warehouse it holds). */
   MARS_SERVICE_URL: optionalUrl('the URL of a running `mars serve`'),
+  /**
+   * Bearer token for the service's warehouse API (`/api/query`, `/api/warehouse/build`). Needed
+   * when HTTP_HOST is not a loopback address: DuckDB queries can read files on the host.
+   */
+  SERVICE_API_TOKEN: z
+    .string()
+    .transform((value) => (value === '' ? undefined : value))
+    .pipe(z.string().min(16, { message: 'expected a token of at least 16 characters' }).optional())
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -187,6 +196,7 @@ export interface Config {
   port: number;
   httpHost: string;
   serviceUrl?: string;
+  serviceApiToken?: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -300,6 +310,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     httpHost: e.HTTP_HOST,
     serviceUrl: e.MARS_SERVICE_URL,
+    serviceApiToken: e.SERVICE_API_TOKEN,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authorizationHeader } from '../http/api-guard.ts';
 import { queryThroughService } from '../http/service-client.ts';
 import type { Config } from '../platform/config.ts';
 import { ValidationError } from '../platform/errors.ts';
@@ -12,10 +13,13 @@ import type { Row, Warehouse } from './warehouse.ts';
  */
 export class ServiceWarehouse implements Warehouse {
   readonly dialect = 'duckdb' as const;
-  constructor(readonly serviceUrl: string) {}
+  constructor(
+    readonly serviceUrl: string,
+    readonly token?: string,
+  ) {}
 
   query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return queryThroughService(this.serviceUrl, sql, params) as Promise<T[]>;
+    return queryThroughService(this.serviceUrl, sql, params, this.token) as Promise<T[]>;
   }
   private refuse(): never {
     throw new ValidationError(`the warehouse is held by mars serve at ${this.serviceUrl}: only read-only queries go through it`);
@@ -45,7 +49,7 @@ export async function openWarehouseOrService(config: Config): Promise<Warehouse>
     return await openWarehouse(config.warehouse);
   } catch (error) {
     if (!(error instanceof WarehouseLockedError)) throw error;
-    return new ServiceWarehouse(localServiceUrl(config));
+    return new ServiceWarehouse(localServiceUrl(config), config.serviceApiToken);
   }
 }
 
@@ -55,10 +59,10 @@ const ServiceBuildSchema = z.object({
 export type ServiceBuild = z.infer<typeof ServiceBuildSchema>['summary'];
 
 /** Asks the `mars serve` holding the warehouse to build it (`POST /api/warehouse/build`). */
-export async function buildThroughService(serviceUrl: string): Promise<ServiceBuild> {
+export async function buildThroughService(serviceUrl: string, token?: string): Promise<ServiceBuild> {
   let response: Response;
   try {
-    response = await fetch(new URL('/api/warehouse/build', serviceUrl), { method: 'POST' });
+    response = await fetch(new URL('/api/warehouse/build', serviceUrl), { method: 'POST', headers: authorizationHeader(token) });
   } catch (error) {
     throw new Error(`the warehouse file is held by another process and no mars serve answered at ${serviceUrl}`, { cause: error });
   }

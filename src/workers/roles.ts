@@ -6,6 +6,7 @@ import { Topics, type TopicDefinition } from '../platform/kafka/topics.ts';
 import type { Service } from '../platform/lifecycle.ts';
 import { buildWarehouse, type BuildSummary } from '../warehouse/build-warehouse.ts';
 import { loadRawObject } from '../warehouse/loader.ts';
+import { apiGuard } from '../http/api-guard.ts';
 import { mountQueryRoutes } from './api/query-routes.ts';
 import { DoneRecords } from './ingest/done-records.ts';
 import { IngestQueues } from './ingest/ingest-queues.ts';
@@ -165,7 +166,11 @@ export const queryApiRole: RoleDefinition = {
   description: 'answer read-only warehouse queries and builds over HTTP for other mars commands',
   async create(ctx) {
     const [store, warehouse] = await Promise.all([ctx.runtime.objectStore(), ctx.runtime.warehouse()]);
-    mountQueryRoutes(ctx.http, { warehouse, build: async () => buildBrief(await buildWarehouse({ warehouse, store, logger: ctx.logger })) });
+    mountQueryRoutes(ctx.http, {
+      warehouse,
+      build: async () => buildBrief(await buildWarehouse({ warehouse, store, logger: ctx.logger })),
+      guard: apiGuard({ host: ctx.config.httpHost, token: ctx.config.serviceApiToken }),
+    });
     return [];
   },
 };

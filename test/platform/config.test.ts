@@ -67,4 +67,9 @@ describe('loadConfig', () => {
       /SNOWFLAKE_USERNAME: expected a value when WAREHOUSE=snowflake/,
     );
   });
+
+  it('refuses a service API token too short to guess-proof', () => {
+    expect(() => loadConfig({ SERVICE_API_TOKEN: 'short' })).toThrow(/SERVICE_API_TOKEN: expected a token of at least 16 characters/);
+    expect(loadConfig({ SERVICE_API_TOKEN: '' }).serviceApiToken).toBeUndefined();
+  });
 });

@@ -71,7 +71,7 @@ export function register(program: Command): void {
       const summary = await withRuntime(async ({ config, runtime, logger }): Promise<BuildSummary | ServiceBuild> => {
         const warehouse = await openWarehouseOrService(config);
         // `mars serve` holds the embedded file: it builds, we report.
-        if (warehouse instanceof ServiceWarehouse) return buildThroughService(warehouse.serviceUrl);
+        if (warehouse instanceof ServiceWarehouse) return buildThroughService(warehouse.serviceUrl, warehouse.token);
         const progress = progressReporter();
         try {
           return await buildWarehouse({ warehouse, store: await runtime.objectStore(), logger, onProgress: (p) => progress.update(p) });

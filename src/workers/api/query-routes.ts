@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { IncomingMessage } from 'node:http';
 import { readBody, sendJson, type HttpServer } from '../../http/http-server.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { serialize } from '../../warehouse/serialize.ts';
@@ -11,6 +12,8 @@ export interface QueryRoutesDeps {
   warehouse: Warehouse;
   /** Runs a model build now (coalesced with any other) and returns its summary. */
   build?: () => Promise<unknown>;
+  /** Null when the request may go on, else why not (see `apiGuard`). */
+  guard: (req: IncomingMessage) => string | null;
 }
 
 /**
@@ -20,6 +23,11 @@ export interface QueryRoutesDeps {
  */
 export function mountQueryRoutes(http: HttpServer, deps: QueryRoutesDeps): void {
   http.route('POST', '/api/query', async (req, res) => {
+    const denied = deps.guard(req);
+    if (denied) {
+      sendJson(res, 401, { error: denied });
+      return;
+    }
     let body: z.infer<typeof QueryBodySchema>;
     try {
       body = QueryBodySchema.parse(JSON.parse(await readBody(req, 256 * 1024)));
@@ -44,7 +52,12 @@ export function mountQueryRoutes(http: HttpServer, deps: QueryRoutesDeps): void 
   });
   const build = deps.build;
   if (build) {
-    http.route('POST', '/api/warehouse/build', async (_req, res) => {
+    http.route('POST', '/api/warehouse/build', async (req, res) => {
+      const denied = deps.guard(req);
+      if (denied) {
+        sendJson(res, 401, { error: denied });
+        return;
+      }
       sendJson(res, 200, { summary: await build() });
     });
   }

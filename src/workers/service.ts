@@ -81,12 +81,15 @@ export class MarsService implements Service {
     this.started.push(this.http);
     const kafka = await runtime.kafka();
     const producer = await runtime.producer();
-    await provisionTopics(kafka, {
-      topics: ALL_TOPICS,
-      partitions: config.kafka.partitions,
-      replicationFactor: config.kafka.replicationFactor,
-      logger,
-    });
+    // The embedded mock cluster is known to refuse admin calls; its topics auto-create.
+    if (config.kafka.brokers) {
+      await provisionTopics(kafka, {
+        topics: ALL_TOPICS,
+        partitions: config.kafka.partitions,
+        replicationFactor: config.kafka.replicationFactor,
+        logger,
+      });
+    }
     const ctx: RoleContext = {
       config,
       logger,

@@ -32,19 +32,22 @@ export function tileFromPixels(pixels: Uint8Array, width: number, height: number
   const b2 = channels < 3 ? 0 : 2;
   for (let ty = 0; ty < h; ty++) {
     let o = ((top + ty) * tileWidth + left) * 3;
+    const row0 = ys[ty * 3]!;
+    const row1 = ys[ty * 3 + 1]!;
+    const row2 = ys[ty * 3 + 2]!;
     for (let tx = 0; tx < w; tx++, o += 3) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let sy = ty * 3; sy < ty * 3 + 3; sy++) {
-        const row = ys[sy]!;
-        for (let sx = tx * 3; sx < tx * 3 + 3; sx++) {
-          const p = row + xs[sx]!;
-          r += pixels[p]!;
-          g += pixels[p + g1]!;
-          b += pixels[p + b2]!;
-        }
-      }
+      // The 3x3 grid, unrolled: rows row0-row2, columns c0-c2.
+      const c0 = xs[tx * 3]!;
+      const c1 = xs[tx * 3 + 1]!;
+      const c2 = xs[tx * 3 + 2]!;
+      const p0 = row0 + c0, p1 = row0 + c1, p2 = row0 + c2;
+      const p3 = row1 + c0, p4 = row1 + c1, p5 = row1 + c2;
+      const p6 = row2 + c0, p7 = row2 + c1, p8 = row2 + c2;
+      const r = pixels[p0]! + pixels[p1]! + pixels[p2]! + pixels[p3]! + pixels[p4]! + pixels[p5]! + pixels[p6]! + pixels[p7]! + pixels[p8]!;
+      const g =
+        pixels[p0 + g1]! + pixels[p1 + g1]! + pixels[p2 + g1]! + pixels[p3 + g1]! + pixels[p4 + g1]! + pixels[p5 + g1]! + pixels[p6 + g1]! + pixels[p7 + g1]! + pixels[p8 + g1]!;
+      const b =
+        pixels[p0 + b2]! + pixels[p1 + b2]! + pixels[p2 + b2]! + pixels[p3 + b2]! + pixels[p4 + b2]! + pixels[p5 + b2]! + pixels[p6 + b2]! + pixels[p7 + b2]! + pixels[p8 + b2]!;
       out[o] = (r + 4) / 9;
       out[o + 1] = (g + 4) / 9;
       out[o + 2] = (b + 4) / 9;

@@ -75,6 +75,9 @@ export function analysisPlane(pixels: Uint8Array, width: number, height: number,
         const b = pixels[p + 2]! + pixels[p + 5]! + pixels[q + 2]! + pixels[q + 5]!;
         out[o + x] = (77 * r + 150 * g + 29 * b + 512) >> 10;
       }
+    } else if (factor === 1 && channels === 3) {
+      // Frames already at the measuring scale (decoded with the shrink): one RGB pixel each.
+      for (let x = 0, p = rowStart; x < outWidth; x++, p += 3) out[o + x] = (77 * pixels[p]! + 150 * pixels[p + 1]! + 29 * pixels[p + 2]!) >> 8;
     } else if (factor === 1) {
       for (let x = 0, p = rowStart; x < outWidth; x++, p += channels) {
         out[o + x] = channels >= 3 ? (77 * pixels[p]! + 150 * pixels[p + 1]! + 29 * pixels[p + 2]!) >> 8 : pixels[p]!;
@@ -88,15 +91,26 @@ export function analysisPlane(pixels: Uint8Array, width: number, height: number,
 
 function laplacianVariance(data: Uint8Array, width: number, height: number): number {
   if (width < 3 || height < 3) return 0;
+  // Integer sums, exact in doubles; each row's sum of squares (at most 640 * 1020^2) fits an int32.
   let sum = 0;
   let sumSq = 0;
   for (let y = 1; y < height - 1; y++) {
+    let rowSum = 0;
+    let rowSq = 0;
     let i = y * width + 1;
-    for (let x = 1; x < width - 1; x++, i++) {
-      const v = data[i - 1]! + data[i + 1]! + data[i - width]! + data[i + width]! - 4 * data[i]!;
-      sum += v;
-      sumSq += v * v;
+    const end = i + width - 2;
+    let left = data[i - 1]!;
+    let centre = data[i]!;
+    for (; i < end; i++) {
+      const right = data[i + 1]!;
+      const v = (left + right + data[i - width]! + data[i + width]! - 4 * centre) | 0;
+      rowSum = (rowSum + v) | 0;
+      rowSq = (rowSq + v * v) | 0;
+      left = centre;
+      centre = right;
     }
+    sum += rowSum;
+    sumSq += rowSq >>> 0;
   }
   const n = (width - 2) * (height - 2);
   const mean = sum / n;
@@ -118,58 +132,49 @@ const BLUR_TAPS = 2 * BLUR_RADIUS + 1;
  */
 function blurScore(data: Uint8Array, width: number, height: number): number {
   if (width <= BLUR_TAPS || height <= BLUR_TAPS) return 0;
-  // Horizontal: sliding box sum along each row; edge-clamped indices computed once.
-  const addAt = new Int32Array(width);
-  const dropAt = new Int32Array(width);
-  for (let x = 1; x < width; x++) {
-    addAt[x] = Math.min(width - 1, x + BLUR_RADIUS);
-    dropAt[x] = Math.max(0, x - 1 - BLUR_RADIUS);
-  }
+  // The box sum moves by (pixel entering - pixel leaving) from one position to the next, so its
+  // step is that difference: no running sums needed. Per-row sums are int32 (at most
+  // 640 * 255 * 9 each); "kept" adds max(0, dF - dB) without a branch.
   let sumH = 0;
   let keptH = 0;
+  const last = width - 1;
   for (let y = 0; y < height; y += 2) {
     const o = y * width;
-    let acc = 0;
-    for (let x = -BLUR_RADIUS; x <= BLUR_RADIUS; x++) acc += data[o + Math.max(0, x)]!;
-    let prevAcc = acc;
-    let prevPixel = data[o]!;
+    let rowSum = 0;
+    let rowKept = 0;
     for (let x = 1; x < width; x++) {
-      acc += data[o + addAt[x]!]! - data[o + dropAt[x]!]!;
-      const pixel = data[o + x]!;
-      const diff = pixel - prevPixel;
-      const dF = (diff < 0 ? -diff : diff) * BLUR_TAPS;
-      const step = acc - prevAcc;
-      const dB = step < 0 ? -step : step;
-      sumH += dF;
-      if (dF > dB) keptH += dF - dB;
-      prevAcc = acc;
-      prevPixel = pixel;
+      const add = x + BLUR_RADIUS;
+      const drop = x - 1 - BLUR_RADIUS;
+      const step = data[o + (add > last ? last : add)]! - data[o + (drop < 0 ? 0 : drop)]!;
+      const diff = data[o + x]! - data[o + x - 1]!;
+      const k = (diff < 0 ? -diff : diff) * BLUR_TAPS;
+      const kept = k - (step < 0 ? -step : step);
+      rowSum = (rowSum + k) | 0;
+      rowKept = (rowKept + (kept & ~(kept >> 31))) | 0;
     }
+    sumH += rowSum;
+    keptH += rowKept;
   }
-  // Vertical: running column sums, advanced one row at a time.
-  const col = new Int32Array(width);
-  for (let x = 0; x < width; x += 2) {
-    let acc = 0;
-    for (let y = -BLUR_RADIUS; y <= BLUR_RADIUS; y++) acc += data[Math.max(0, y) * width + x]!;
-    col[x] = acc;
-  }
+  // Vertical, every second column, rows walked in memory order.
   let sumV = 0;
   let keptV = 0;
   for (let y = 1; y < height; y++) {
     const add = Math.min(height - 1, y + BLUR_RADIUS) * width;
     const drop = Math.max(0, y - 1 - BLUR_RADIUS) * width;
     const o = y * width;
+    const up = o - width;
+    let rowSum = 0;
+    let rowKept = 0;
     for (let x = 0; x < width; x += 2) {
-      const before = col[x]!;
-      const acc = before + data[add + x]! - data[drop + x]!;
-      col[x] = acc;
-      const diff = data[o + x]! - data[o - width + x]!;
-      const dF = (diff < 0 ? -diff : diff) * BLUR_TAPS;
-      const step = acc - before;
-      const dB = step < 0 ? -step : step;
-      sumV += dF;
-      if (dF > dB) keptV += dF - dB;
+      const step = data[add + x]! - data[drop + x]!;
+      const diff = data[o + x]! - data[up + x]!;
+      const k = (diff < 0 ? -diff : diff) * BLUR_TAPS;
+      const kept = k - (step < 0 ? -step : step);
+      rowSum = (rowSum + k) | 0;
+      rowKept = (rowKept + (kept & ~(kept >> 31))) | 0;
     }
+    sumV += rowSum;
+    keptV += rowKept;
   }
   const h = sumH > 0 ? (sumH - keptH) / sumH : 1;
   const v = sumV > 0 ? (sumV - keptV) / sumV : 1;
@@ -179,8 +184,18 @@ function blurScore(data: Uint8Array, width: number, height: number): number {
 export function measureLuma(plane: LumaPlane): FrameMetrics {
   const { data, width, height } = plane;
   const count = width * height;
+  // Four interleaved histograms, summed after: consecutive equal pixels do not wait on each other.
+  const parts = new Uint32Array(1024);
+  let i = 0;
+  for (; i + 3 < count; i += 4) {
+    parts[data[i]!]!++;
+    parts[256 + data[i + 1]!]!++;
+    parts[512 + data[i + 2]!]!++;
+    parts[768 + data[i + 3]!]!++;
+  }
+  for (; i < count; i++) parts[data[i]!]!++;
   const histogram = new Uint32Array(256);
-  for (let i = 0; i < count; i++) histogram[data[i]!]!++;
+  for (let v = 0; v < 256; v++) histogram[v] = parts[v]! + parts[256 + v]! + parts[512 + v]! + parts[768 + v]!;
   let sum = 0;
   let sumSq = 0;
   let dark = 0;

@@ -97,8 +97,9 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
     const sizeMatches = !task.expected || (task.expected.width === width && task.expected.height === height);
     wantFrame = task.output !== undefined && sizeMatches;
     const factor = analysisFactor(width, height);
-    // Without an output frame to make, decode straight at the measuring scale: JPEG
-    // shrink-on-load makes that a fraction of a full decode (the encoder decodes the file itself).
+    // Without an output frame to make, decode straight at the measuring scale (the encoder
+    // decodes the file itself). sharp uses JPEG shrink-on-load only from a 3x reduction on, so a
+    // 2x one (641-1280 px frames) is a full decode and a lanczos3 reduce, most of a frame's cost.
     decoded =
       wantFrame || factor === 1
         ? await image.raw().toBuffer({ resolveWithObject: true })

@@ -353,6 +353,19 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     await encoder.finish();
     timings.analyseEncodeMs = Date.now() - mark;
 
+    // The poster and the contact sheet are made while ffprobe checks the video.
+    const posterFrame = poster ?? lastAccepted!;
+    const posterMade = posterFrame.frame
+      ? sharp(posterFrame.frame, { raw: { ...output, channels: 3 } }).jpeg({ quality: 88 }).toBuffer()
+      : sharp((originals[posterFrame.index] as Extract<LocalOriginal, { ok: true }>).localPath)
+          .resize(output.width, output.height, { fit: options.fit === 'crop' ? 'cover' : 'contain', background: { r: 0, g: 0, b: 0 } })
+          .jpeg({ quality: 88 })
+          .toBuffer();
+    const contactMade = renderContactSheet(tiles, tile.width, tile.height);
+    // Observed below; a failing check must not leave them as unhandled rejections.
+    posterMade.catch(() => undefined);
+    contactMade.catch(() => undefined);
+
     // 4. Check the file before anything is published.
     mark = Date.now();
     const probe = await probeVideo(tools.ffprobePath, videoPath);
@@ -361,14 +374,8 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
 
     // 5. Poster, contact sheet, manifest; publish each complete object, the manifest last.
     mark = Date.now();
-    const posterFrame = poster ?? lastAccepted!;
-    const posterJpeg = posterFrame.frame
-      ? await sharp(posterFrame.frame, { raw: { ...output, channels: 3 } }).jpeg({ quality: 88 }).toBuffer()
-      : await sharp((originals[posterFrame.index] as Extract<LocalOriginal, { ok: true }>).localPath)
-          .resize(output.width, output.height, { fit: options.fit === 'crop' ? 'cover' : 'contain', background: { r: 0, g: 0, b: 0 } })
-          .jpeg({ quality: 88 })
-          .toBuffer();
-    const contactJpeg = await renderContactSheet(tiles, tile.width, tile.height);
+    const posterJpeg = await posterMade;
+    const contactJpeg = await contactMade;
     const frameRecords: RenderFrameRecord[] = decisions.map((d) => {
       const candidate = candidates[d.index]!;
       const original = originals[d.index]!;
@@ -423,12 +430,16 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       renderedAt: new Date().toISOString(),
     };
     const videoBytes = (await stat(videoPath)).size;
-    await deps.store.publishFile(keys.video, videoPath, options.format === 'mp4' ? 'video/mp4' : 'video/webm');
-    progress('publish', 1, 4);
-    await deps.store.publishBuffer(keys.poster, posterJpeg, 'image/jpeg');
-    progress('publish', 2, 4);
-    await deps.store.publishBuffer(keys.contact, contactJpeg, 'image/jpeg');
-    progress('publish', 3, 4);
+    // Video, poster and contact sheet at once (each is written, then copied into place); the
+    // manifest only after all three exist.
+    let published = 0;
+    const publishing = [
+      deps.store.publishFile(keys.video, videoPath, options.format === 'mp4' ? 'video/mp4' : 'video/webm'),
+      deps.store.publishBuffer(keys.poster, posterJpeg, 'image/jpeg'),
+      deps.store.publishBuffer(keys.contact, contactJpeg, 'image/jpeg'),
+    ].map((step) => step.then(() => progress('publish', ++published, 4)));
+    const outcomes = await Promise.allSettled(publishing);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     await deps.store.publishBuffer(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2)), 'application/json');
     progress('publish', 4, 4);
     timings.publishMs = Date.now() - mark;

@@ -167,6 +167,14 @@ describe('renderTimelapse', () => {
     expect(server.totalHits()).toBe(before);
   });
 
+  it('measures frames read from the cache exactly as it measured them downloaded', async () => {
+    const lineage = new LineageStore(warehouse);
+    const downloaded = new Map((await lineage.getFrames('req-main')).map((f) => [f.imageId, f.metrics]));
+    const cached = await lineage.getFrames('req-again');
+    expect(cached).toHaveLength(40);
+    for (const frame of cached) expect(frame.metrics).toEqual(downloaded.get(frame.imageId));
+  });
+
   it('returns the recorded result for a completed request id without rendering', async () => {
     const before = await s3.store.stat(timelapseKeys({ rover: 'Perseverance', camera: 'MCZ_LEFT', solStart: 100, solEnd: 101, requestId: 'req-again' }, 'mp4').video);
     const stages: string[] = [];

@@ -112,9 +112,10 @@ export class HttpServer implements Service {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Answers with a JSON body; `headers` adds to (or overrides) the JSON ones. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
 }
 

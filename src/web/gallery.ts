@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readBody, requestUrl, type RouteHandler } from '../http/http-server.ts';
+import { readBody, requestUrl, sendJson as sendHttpJson, type RouteHandler } from '../http/http-server.ts';
 import { errorMessage } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
@@ -168,9 +168,9 @@ function sendHtml(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { ...securityHeaders, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
 }
 
+/** The gallery's API answers are live state: never cached. */
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' }).end(body);
+  sendHttpJson(res, status, value, { 'cache-control': 'no-store' });
 }
 
 function sendText(res: ServerResponse, status: number, body: string): void {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { once } from '../../platform/lifecycle.ts';
+import { sendJson } from '../../http/http-server.ts';
 import { silentLogger, type Logger } from '../../platform/logger.ts';
 import type { FaultResponse, ReplayFault } from './faults.ts';
 import { itemsOf, ReplayFolder } from './replay-folder.ts';
@@ -238,12 +239,6 @@ function withoutApiKey(url: URL): string {
   const params = new URLSearchParams(url.search);
   params.delete('api_key');
   return `${url.pathname}?${params}`;
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
-  res.end(body);
 }
 
 function sendImage(res: ServerResponse, folder: ReplayFolder, name: string): void {

@@ -43,9 +43,9 @@ export function mountQueryRoutes(http: HttpServer, deps: QueryRoutesDeps): void 
     }
     try {
       // Queued behind loads and builds on the same connection, so a query never lands inside their transaction.
+      // Rows come back plain from the adapters (BIGINTs already numbers or strings).
       const rows = await serialize(deps.warehouse, () => deps.warehouse.query(body.sql, body.params ?? []));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ rows }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+      sendJson(res, 200, { rows });
     } catch (error) {
       sendJson(res, 400, { error: errorMessage(error) });
     }

@@ -3,30 +3,12 @@
 // kcat for the embedded Kafka; a Redis server for the queues), or says exactly what to run,
 // then hands over to `mars start`. Plain JavaScript with no dependencies, because it runs
 // before `npm ci`.
-import { execSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { aptInstall, ensureNodeModules, has, root, run } from './setup.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
-const isRoot = process.getuid?.() === 0;
-const hasApt = has('apt-get');
-
-function has(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-function run(command) {
-  console.log(`$ ${command}`);
-  execSync(command, { stdio: 'inherit' });
-}
-
-function aptInstall(packages) {
-  run('apt-get update -qq');
-  run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')}`);
-}
 
 /** Resolves true when something accepts TCP connections at host:port. */
 function answers(host, port) {
@@ -47,10 +29,7 @@ function fail(message) {
   process.exit(1);
 }
 
-if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
-  console.log('node_modules is missing: installing npm packages from the lock file.');
-  run('npm ci --no-audit --no-fund');
-}
+ensureNodeModules();
 
 const needKafka = !process.env.KAFKA_BROKERS;
 const redisUrl = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
@@ -61,17 +40,12 @@ const redisUp = await answers(redisUrl.hostname, redisPort);
 const missing = [];
 if (needKafka && !has('kcat')) missing.push('kcat');
 if (!redisUp && redisLocal && !has('redis-server')) missing.push('redis-server');
-if (missing.length > 0) {
-  if (hasApt && isRoot) {
-    console.log(`Installing Debian packages: ${missing.join(' ')}`);
-    aptInstall(missing);
-  } else {
-    fail(
-      `Missing: ${missing.join(', ')}. Install with \`sudo apt-get install -y ${missing.join(' ')}\`` +
-        (missing.includes('kcat') ? ' (or set KAFKA_BROKERS to a running Kafka)' : '') +
-        ', then run `npm start` again.',
-    );
-  }
+if (missing.length > 0 && !aptInstall(missing)) {
+  fail(
+    `Missing: ${missing.join(', ')}. Install with \`sudo apt-get install -y ${missing.join(' ')}\`` +
+      (missing.includes('kcat') ? ' (or set KAFKA_BROKERS to a running Kafka)' : '') +
+      ', then run `npm start` again.',
+  );
 }
 
 if (!redisUp) {

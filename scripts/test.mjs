@@ -2,40 +2,19 @@
 // The project's test command (`npm test`): installs what a fresh machine lacks, runs every
 // vitest file, and closes with a plain `N passed, N failed` line computed from vitest's JSON
 // report, which is what CI reads.
-import { execSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { aptInstall, ensureNodeModules, has, root } from './setup.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
-
-function has(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-function run(command) {
-  console.log(`$ ${command}`);
-  execSync(command, { stdio: 'inherit' });
-}
-
-if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
-  console.log('node_modules is missing: installing npm packages from the lock file.');
-  run('npm ci --no-audit --no-fund');
-}
+ensureNodeModules();
 
 // Debian packages the tests drive: kcat (Kafka mock cluster), chromium (browser test).
 const debian = { kcat: 'kcat', chromium: 'chromium' };
 const missing = Object.entries(debian).filter(([command]) => !has(command)).map(([, pkg]) => pkg);
-if (missing.length > 0) {
-  const isRoot = process.getuid?.() === 0;
-  if (has('apt-get') && isRoot) {
-    console.log(`Installing Debian packages the tests need: ${missing.join(' ')}`);
-    run('apt-get update -qq');
-    run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`);
-  } else {
-    console.log(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
-  }
+if (missing.length > 0 && !aptInstall(missing)) {
+  console.log(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
 }
 
 const report = path.join(root, '.vitest-report.json');

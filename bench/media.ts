@@ -12,15 +12,15 @@ import sharp from 'sharp';
 import { InlineFramePool, WorkerFramePool, type FramePool } from '../src/media/frame-pool.ts';
 import { outputArguments } from '../src/media/ffmpeg-encoder.ts';
 import { renderTimelapse } from '../src/media/render-timelapse.ts';
-import type { FrameCandidate } from '../src/media/frame-candidate.ts';
-import { RenderOptionsSchema } from '../src/media/render-options.ts';
+import type { FrameCandidate } from '../src/timelapse/frame-candidate.ts';
+import { RenderOptionsSchema } from '../src/timelapse/render-options.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { silentLogger } from '../src/platform/logger.ts';
 import { EmbeddedS3 } from '../src/platform/object-store/embedded-s3.ts';
 import { ObjectStore } from '../src/platform/object-store/object-store.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb-warehouse.ts';
 import { ensureLineageSchema, LineageStore } from '../src/warehouse/lineage/lineage-store.ts';
-import { originalKey } from '../src/media/originals.ts';
+import { originalKey } from '../src/timelapse/object-keys.ts';
 
 const require = createRequire(import.meta.url);
 const FRAMES = 300;

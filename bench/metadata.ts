@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rawObjectKey, type RawEnvelope } from '../src/ingest/raw-objects.ts';
+import { rawObjectKey, type RawEnvelope } from '../src/timelapse/raw-objects.ts';
 import { silentLogger } from '../src/platform/logger.ts';
 import { EmbeddedS3 } from '../src/platform/object-store/embedded-s3.ts';
 import { ObjectStore } from '../src/platform/object-store/object-store.ts';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import type { IngestRequest } from './ingest-request.ts';
-import { RoverSchema, type Rover } from './raw-objects.ts';
+import type { IngestRequest } from '../timelapse/ingest-request.ts';
+import { RoverSchema, type Rover } from '../timelapse/raw-objects.ts';
 
 export interface SolBatch {
   solStart: number;

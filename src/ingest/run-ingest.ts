@@ -3,7 +3,7 @@ import { MarsError, ValidationError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { formatIssues, type HttpClient, type RequestTally } from './http-client.ts';
-import { IngestRequestSchema, type IngestRequest } from './ingest-request.ts';
+import { IngestRequestSchema, type IngestRequest } from '../timelapse/ingest-request.ts';
 import { batchSols, ingestedSols, solsToFetch, type SolBatch } from './planner.ts';
 import {
   QuarantineEnvelopeSchema,
@@ -13,7 +13,7 @@ import {
   type RawEnvelope,
   type Rover,
   type Source,
-} from './raw-objects.ts';
+} from '../timelapse/raw-objects.ts';
 import { fetchPhotosForSol, type ClassicApiTarget } from './sources/classic-photos.ts';
 import { fetchManifest } from './sources/manifests.ts';
 import { fetchTraverseLayer, TRAVERSE_LAYERS } from './sources/mmgis-traverse.ts';

@@ -2,7 +2,7 @@ import { dominantSize, readImageHeader } from './dominant-size.ts';
 import type { FramePool } from './frame-pool.ts';
 import type { FrameTaskResult } from './frame-task.ts';
 import { SequenceJudge, type FrameDecision, type JudgeInput } from './quality-judge.ts';
-import type { QualityThresholds } from './render-options.ts';
+import type { QualityThresholds } from '../timelapse/render-options.ts';
 
 export interface FileVerdict {
   file: string;

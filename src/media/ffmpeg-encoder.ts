@@ -2,7 +2,7 @@ import { once as onceEvent } from 'node:events';
 import { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { MarsError } from '../platform/errors.ts';
-import type { RenderFormat } from './render-options.ts';
+import type { RenderFormat } from '../timelapse/render-options.ts';
 
 /**
  * The one module that drives ffmpeg for encoding. fluent-ffmpeg is unmaintained: its percent

@@ -5,17 +5,10 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import type { ImageAsset, LineageStore } from '../warehouse/lineage/lineage-store.ts';
-import type { FrameCandidate } from './frame-candidate.ts';
+import type { FrameCandidate } from '../timelapse/frame-candidate.ts';
+import { keySegment, originalKey } from '../timelapse/object-keys.ts';
 import type { RejectReason } from './quality-judge.ts';
 import { DownloadRefused, downloadImage, type DownloadLimits } from './safe-download.ts';
-
-/** A key segment safe in S3 keys and file names. */
-const segment = (value: string | number) => String(value).replace(/[^A-Za-z0-9._-]/g, '_');
-
-/** Where an original is cached: `images/<rover>/<camera>/<sol>/<id>.<ext>`. */
-export function originalKey(candidate: Pick<FrameCandidate, 'rover' | 'camera' | 'sol' | 'imageId'>, ext: string): string {
-  return `images/${segment(candidate.rover.toLowerCase())}/${segment(candidate.camera)}/${candidate.sol}/${segment(candidate.imageId)}.${ext}`;
-}
 
 export type LocalOriginal =
   | { ok: true; localPath: string; objectKey: string; sha256: string; bytes: number; downloaded: boolean }
@@ -62,7 +55,7 @@ export async function fetchOriginals(candidates: readonly FrameCandidate[], deps
 
   const one = async (index: number): Promise<LocalOriginal> => {
     const candidate = candidates[index]!;
-    const base = path.join(deps.dir, `${String(index).padStart(6, '0')}-${segment(candidate.imageId)}`);
+    const base = path.join(deps.dir, `${String(index).padStart(6, '0')}-${keySegment(candidate.imageId)}`);
     const asset = assets.get(candidate.imageId);
     if (asset) {
       const localPath = `${base}${path.extname(asset.objectKey)}`;

@@ -1,5 +1,5 @@
 import type { FrameMetrics } from './frame-metrics.ts';
-import type { QualityThresholds } from './render-options.ts';
+import type { QualityThresholds } from '../timelapse/render-options.ts';
 
 /** Why a frame was left out. Download and decode reasons come from earlier stages. */
 export type RejectReason =

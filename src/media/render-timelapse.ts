@@ -14,14 +14,15 @@ import { captionText, drawCaption } from './caption.ts';
 import { contactSheetIndices, renderContactSheet, type ContactTile } from './contact-sheet.ts';
 import { defaultOutputSize, dominantSize, readImageHeader, type Size } from './dominant-size.ts';
 import { FrameEncoder, type EncoderInput } from './ffmpeg-encoder.ts';
-import { FrameCandidateSchema } from './frame-candidate.ts';
+import { FrameCandidateSchema } from '../timelapse/frame-candidate.ts';
 import { WorkerFramePool, type FramePool } from './frame-pool.ts';
 import type { FrameTaskResult } from './frame-task.ts';
 import { resolveMediaTools } from './media-tools.ts';
 import { fetchOriginals, type LocalOriginal } from './originals.ts';
 import { probeVideo, type VideoProbe } from './probe-video.ts';
 import { SequenceJudge, type FrameDecision } from './quality-judge.ts';
-import { RenderOptionsSchema, type RenderOptions } from './render-options.ts';
+import { RenderOptionsSchema, type RenderOptions } from '../timelapse/render-options.ts';
+import { timelapseKeys } from '../timelapse/object-keys.ts';
 import { DOWNLOAD_DEFAULTS } from './safe-download.ts';
 
 export type RenderStage = 'download' | 'analyse' | 'normalise' | 'encode' | 'publish';
@@ -63,20 +64,6 @@ export interface RenderDeps {
   pool?: FramePool;
   signal?: AbortSignal;
   onProgress?: (progress: RenderProgress) => void;
-}
-
-const segment = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
-
-/** `timelapses/<rover>/<camera>/<solStart>-<solEnd>/<requestId>/` and the four object keys under it. */
-export function timelapseKeys(input: { rover: string; camera: string; solStart: number; solEnd: number; requestId: string }, format: 'mp4' | 'webm') {
-  const prefix = `timelapses/${segment(input.rover.toLowerCase())}/${segment(input.camera)}/${input.solStart}-${input.solEnd}/${input.requestId}/`;
-  return {
-    prefix,
-    video: `${prefix}video.${format}`,
-    poster: `${prefix}poster.jpg`,
-    contact: `${prefix}contact.jpg`,
-    manifest: `${prefix}manifest.json`,
-  };
 }
 
 /** A frame the judge turned down, or too few frames left: the request cannot succeed as given. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { Source } from '../ingest/raw-objects.ts';
+import type { Source } from '../timelapse/raw-objects.ts';
 
 /**
  * The one place where configuration is read. Every variable of the product's contract is

@@ -1,4 +1,4 @@
-import { RawEnvelopeSchema } from '../ingest/raw-objects.ts';
+import { RawEnvelopeSchema } from '../timelapse/raw-objects.ts';
 import { BRONZE_COLUMNS } from './bronze.ts';
 import { checkHeader, envelopeProblem, parseFile, RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
 import type { Warehouse } from './warehouse.ts';

@@ -1,4 +1,4 @@
-import type { Source } from '../ingest/raw-objects.ts';
+import type { Source } from '../timelapse/raw-objects.ts';
 import { loadProject, type Project } from './models/project.ts';
 import { runModel, ensureSchemas } from './models/run-models.ts';
 import type { Warehouse } from './warehouse.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { RawEnvelopeSchema, sourceOfKey, type Source } from '../ingest/raw-objects.ts';
+import { RawEnvelopeSchema, sourceOfKey, type Source } from '../timelapse/raw-objects.ts';
 import { errorMessage } from '../platform/errors.ts';
 
 /** What the loader checks of a raw object before it takes the records, on every engine. */

@@ -1,4 +1,4 @@
-import type { TimelapseEvent } from '../workers/timelapse/schemas.ts';
+import type { TimelapseEvent } from '../timelapse/schemas.ts';
 
 export type EventListener = (event: TimelapseEvent) => void;
 

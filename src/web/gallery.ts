@@ -5,7 +5,7 @@ import { readBody, requestUrl, sendJson as sendHttpJson, type RouteHandler } fro
 import { errorMessage } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
-import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../workers/timelapse/schemas.ts';
+import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../timelapse/schemas.ts';
 import type { EventLog } from './event-log.ts';
 import type { GalleryData } from './gallery-data.ts';
 import { serveMedia } from './media-route.ts';

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConsumerObserver } from '../platform/kafka/consumer.ts';
-import type { DeadLetter } from '../platform/kafka/topics.ts';
+import type { DeadLetter } from '../timelapse/topics.ts';
 
 /** What a queue tells the jobs-by-state gauge. */
 export interface JobCountSource {

@@ -2,7 +2,7 @@ import { HttpClient } from '../ingest/http-client.ts';
 import { runIngest } from '../ingest/run-ingest.ts';
 import { S3EventForwarder } from '../platform/events/s3-event-forwarder.ts';
 import { TopicConsumer, type MessageMeta } from '../platform/kafka/consumer.ts';
-import { Topics, type TopicDefinition } from '../platform/kafka/topics.ts';
+import { Topics, type TopicDefinition } from '../timelapse/topics.ts';
 import type { Service } from '../platform/lifecycle.ts';
 import { buildWarehouse, type BuildSummary } from '../warehouse/build-warehouse.ts';
 import { loadRawObject } from '../warehouse/loader.ts';

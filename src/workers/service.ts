@@ -2,7 +2,7 @@ import { HttpServer, sendJson } from '../http/http-server.ts';
 import type { Config } from '../platform/config.ts';
 import { errorMessage } from '../platform/errors.ts';
 import { provisionTopics } from '../platform/kafka/provision.ts';
-import { ALL_TOPICS } from '../platform/kafka/topics.ts';
+import { ALL_TOPICS } from '../timelapse/topics.ts';
 import { closeAll, once, type Service } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Runtime } from '../platform/runtime.ts';

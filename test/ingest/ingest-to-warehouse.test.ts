@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestRequest } from '../../src/ingest/ingest-request.ts';
+import type { IngestRequest } from '../../src/timelapse/ingest-request.ts';
 import { planBackfill } from '../../src/ingest/planner.ts';
 import { failFirst, rateLimited, serverError } from '../../src/ingest/replay/faults.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';

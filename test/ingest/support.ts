@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/platform/logger.ts';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
 import { HttpClient, type HttpClientOptions } from '../../src/ingest/http-client.ts';
 import { TokenBucket } from '../../src/ingest/http/token-bucket.ts';
-import type { RawEnvelope } from '../../src/ingest/raw-objects.ts';
+import type { RawEnvelope } from '../../src/timelapse/raw-objects.ts';
 import { fixturesDir, nasaFixtures } from '../support/temp.ts';
 
 export const replayFixtures = path.join(fixturesDir, 'replay');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameMetrics } from '../../src/media/frame-metrics.ts';
 import { SequenceJudge, type FrameDecision, type JudgeInput } from '../../src/media/quality-judge.ts';
-import { QualityThresholdsSchema } from '../../src/media/render-options.ts';
+import { QualityThresholdsSchema } from '../../src/timelapse/render-options.ts';
 
 const base: FrameMetrics = { mean: 110, stdDev: 28, darkClipped: 0, brightClipped: 0, entropy: 6.5, laplacianVariance: 80, blurScore: 0.2 };
 const frame = (over: Partial<FrameMetrics> = {}, hash = Math.random().toString(36), size = { width: 640, height: 480 }): JudgeInput => ({

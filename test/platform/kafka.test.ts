@@ -6,7 +6,7 @@ import { TopicConsumer } from '../../src/platform/kafka/consumer.ts';
 import { EmbeddedKafka, KcatMissingError } from '../../src/platform/kafka/embedded-kafka.ts';
 import { KafkaProducer } from '../../src/platform/kafka/producer.ts';
 import { provisionTopics } from '../../src/platform/kafka/provision.ts';
-import { defineTopic, DeadLetterSchema, Topics } from '../../src/platform/kafka/topics.ts';
+import { defineTopic, DeadLetterSchema, Topics } from '../../src/timelapse/topics.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { uniqueName } from '../support/temp.ts';

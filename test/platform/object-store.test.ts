@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { S3EventRecord } from '../../src/platform/object-store/embedded-s3.ts';
+import type { S3EventRecord } from '../../src/timelapse/minio-event.ts';
 import { startTestS3 } from '../support/s3.ts';
 
 describe('ObjectStore on the embedded s3rver', () => {

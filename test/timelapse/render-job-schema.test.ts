@@ -8,7 +8,7 @@ import type { Warehouse } from '../../src/warehouse/warehouse.ts';
 import { RENDER_JOB_DEFAULTS, RENDER_QUEUE } from '../../src/workers/timelapse/render-job.ts';
 import { RenderWorker } from '../../src/workers/timelapse/render-worker.ts';
 import { RequestLedger } from '../../src/workers/timelapse/request-ledger.ts';
-import type { TimelapseEvent } from '../../src/workers/timelapse/schemas.ts';
+import type { TimelapseEvent } from '../../src/timelapse/schemas.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 
 const prefix = uniquePrefix();

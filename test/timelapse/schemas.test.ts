@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { RenderOptionsSchema } from '../../src/media/render-options.ts';
+import { RenderOptionsSchema } from '../../src/timelapse/render-options.ts';
 import { renderOptionsOf } from '../../src/workers/timelapse/render-worker.ts';
-import { TimelapseCommandSchema, TimelapseEventSchema, timelapseEvent } from '../../src/workers/timelapse/schemas.ts';
+import { TimelapseCommandSchema, TimelapseEventSchema, timelapseEvent } from '../../src/timelapse/schemas.ts';
 
 const base = { requestId: 'r-1', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 394, solEnd: 394 };
 const problems = (value: unknown) => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { rawObjectKey, type RawEnvelope, type Rover, type Source } from '../../src/ingest/raw-objects.ts';
+import { rawObjectKey, type RawEnvelope, type Rover, type Source } from '../../src/timelapse/raw-objects.ts';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
 import { nasaFixtures } from '../support/temp.ts';
 

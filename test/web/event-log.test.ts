@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/web/event-log.ts';
-import { timelapseEvent } from '../../src/workers/timelapse/schemas.ts';
+import { timelapseEvent } from '../../src/timelapse/schemas.ts';
 
 describe('EventLog', () => {
   it('keeps each request’s events, answers the final one as latest, and streams new ones', () => {

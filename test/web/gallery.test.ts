@@ -9,7 +9,7 @@ import { createGallery } from '../../src/web/gallery.ts';
 import type { FrameRow, GalleryData, RunRow } from '../../src/web/gallery-data.ts';
 import { isServableKey } from '../../src/web/media-route.ts';
 import { traverseMap } from '../../src/web/pages/traverse-map.ts';
-import { timelapseEvent, type TimelapseCommand } from '../../src/workers/timelapse/schemas.ts';
+import { timelapseEvent, type TimelapseCommand } from '../../src/timelapse/schemas.ts';
 import { startTestS3 } from '../support/s3.ts';
 
 const hostile = '<script>alert("x")</script>';

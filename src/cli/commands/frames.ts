@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { analyseFiles, type FileVerdict } from '../../media/analyse-files.ts';
 import { InlineFramePool, WorkerFramePool, type FramePool } from '../../media/frame-pool.ts';
-import { QualityThresholdsSchema } from '../../media/render-options.ts';
+import { QualityThresholdsSchema } from '../../timelapse/render-options.ts';
 import { DOWNLOAD_DEFAULTS } from '../../media/safe-download.ts';
 
 /** Below this many files, starting worker threads costs more than it saves. */

@@ -2,8 +2,8 @@ import { Argument, type Command } from 'commander';
 import { ValidationError } from '../../platform/errors.ts';
 import { formatIssues, HttpClient } from '../../ingest/http-client.ts';
 import { createProgressReporter } from '../../ingest/ingest-progress.ts';
-import { IngestRequestSchema, parseSolRange } from '../../ingest/ingest-request.ts';
-import { ROVERS, SOURCES, type Source } from '../../ingest/raw-objects.ts';
+import { IngestRequestSchema, parseSolRange } from '../../timelapse/ingest-request.ts';
+import { ROVERS, SOURCES, type Source } from '../../timelapse/raw-objects.ts';
 import { runIngest, SourceNotConfiguredError, sourceBaseUrl, type IngestSummary } from '../../ingest/run-ingest.ts';
 import { withRuntime } from '../context.ts';
 

@@ -12,10 +12,11 @@ import { mediaPath } from '../../web/media-route.ts';
 import { ROLES } from '../../workers/roles.ts';
 import { MarsService } from '../../workers/service.ts';
 import { RequestFollower } from '../../workers/timelapse/follow-request.ts';
-import { loadSample, SAMPLE } from '../../workers/timelapse/offline-sample.ts';
+import { loadSample } from '../../workers/timelapse/offline-sample.ts';
+import { SAMPLE } from '../../timelapse/sample.ts';
 import { RENDER_QUEUE } from '../../workers/timelapse/render-job.ts';
-import { TimelapseCommandSchema } from '../../workers/timelapse/schemas.ts';
-import { TimelapseTopics } from '../../workers/timelapse/topics.ts';
+import { TimelapseCommandSchema } from '../../timelapse/schemas.ts';
+import { TimelapseTopics } from '../../timelapse/topics.ts';
 import { portOption } from '../port-option.ts';
 import { createEventDisplay } from './timelapse.ts';
 

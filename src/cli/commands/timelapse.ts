@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseSolRange } from '../../ingest/ingest-request.ts';
-import { ROVERS } from '../../ingest/raw-objects.ts';
+import { parseSolRange } from '../../timelapse/ingest-request.ts';
+import { ROVERS } from '../../timelapse/raw-objects.ts';
 import { ValidationError } from '../../platform/errors.ts';
 import { RequestFollower, type FinalEvent } from '../../workers/timelapse/follow-request.ts';
-import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../../workers/timelapse/schemas.ts';
-import { TimelapseTopics } from '../../workers/timelapse/topics.ts';
+import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../../timelapse/schemas.ts';
+import { TimelapseTopics } from '../../timelapse/topics.ts';
 import { withRuntime } from '../context.ts';
 
 interface RequestOptions {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HttpClient, RequestTally } from '../http-client.ts';
 import { redactUrl } from '../http-client.ts';
-import type { Rover } from '../raw-objects.ts';
+import type { Rover } from '../../timelapse/raw-objects.ts';
 import type { ClassicApiTarget } from './classic-photos.ts';
 import { checkRecords, joinUrl, type SourceBatch } from './source-batch.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MarsError } from '../../platform/errors.ts';
 import type { HttpClient, RequestTally } from '../http-client.ts';
-import type { Rover } from '../raw-objects.ts';
+import type { Rover } from '../../timelapse/raw-objects.ts';
 import { checkRecords, joinUrl, type SourceBatch } from './source-batch.ts';
 
 /** MMGIS missions that publish traverse layers, by rover. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MarsError } from '../../platform/errors.ts';
 import type { HttpClient, RequestTally } from '../http-client.ts';
-import type { Rover } from '../raw-objects.ts';
+import type { Rover } from '../../timelapse/raw-objects.ts';
 import { DEFAULT_MAX_PAGES } from './classic-photos.ts';
 import { collectPages, recordId } from './pager.ts';
 import { checkRecords, joinUrl, mergeBatches, type SourceBatch } from './source-batch.ts';

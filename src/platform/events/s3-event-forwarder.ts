@@ -2,10 +2,9 @@ import type { EventEmitter } from 'node:events';
 import { errorMessage } from '../errors.ts';
 import { once, type Service } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
-import type { S3EventRecord } from '../object-store/embedded-s3.ts';
 import type { KafkaProducer } from '../kafka/producer.ts';
-import { Topics } from '../kafka/topics.ts';
-import { toMinioEvent } from './minio-event.ts';
+import { Topics } from '../../timelapse/topics.ts';
+import { toMinioEvent, type S3EventRecord } from '../../timelapse/minio-event.ts';
 
 export interface S3EventForwarderOptions {
   /** Emits `record` events: the embedded s3rver (`EmbeddedS3`). */

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import { retry } from '../retry.ts';
 import { KAFKA_DEFAULTS } from './defaults.ts';
 import type { KafkaProducer } from './producer.ts';
-import { Topics, type DeadLetter, type TopicDefinition } from './topics.ts';
+import { Topics, type DeadLetter, type TopicDefinition } from '../../timelapse/topics.ts';
 
 export interface MessageMeta {
   topic: string;

@@ -2,7 +2,7 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { ValidationError } from '../errors.ts';
 import { once } from '../lifecycle.ts';
 import type { Service } from '../lifecycle.ts';
-import type { TopicDefinition } from './topics.ts';
+import type { TopicDefinition } from '../../timelapse/topics.ts';
 
 /**
  * Sends JSON values, each checked against its topic's schema first, and waits for every

@@ -2,25 +2,9 @@ import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
-import { z } from 'zod';
+import { S3EventRecordSchema } from '../../timelapse/minio-event.ts';
 import type { Service } from '../lifecycle.ts';
 import { once } from '../lifecycle.ts';
-
-/** One record of an S3 bucket notification, as MinIO and s3rver send them. */
-export const S3EventRecordSchema = z.object({
-  eventName: z.string(),
-  eventTime: z.string().optional(),
-  s3: z.object({
-    bucket: z.object({ name: z.string() }),
-    object: z.object({
-      key: z.string(),
-      size: z.number().optional(),
-      eTag: z.string().optional(),
-      sequencer: z.string().optional(),
-    }),
-  }),
-});
-export type S3EventRecord = z.infer<typeof S3EventRecordSchema>;
 
 export interface EmbeddedS3Options {
   /** Folder holding the buckets' files. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FrameCandidateSchema, type FrameCandidate } from '../../media/frame-candidate.ts';
+import { FrameCandidateSchema, type FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import { MarsError } from '../../platform/errors.ts';
 import type { Row, Warehouse } from '../warehouse.ts';
 

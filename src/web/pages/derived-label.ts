@@ -1,4 +1,4 @@
-import { SAMPLE } from '../../workers/timelapse/offline-sample.ts';
+import { SAMPLE } from '../../timelapse/sample.ts';
 import type { RunRow } from '../gallery-data.ts';
 import { html, type SafeHtml } from '../html.ts';
 

@@ -1,5 +1,5 @@
-import { ROVERS } from '../../ingest/raw-objects.ts';
-import type { TimelapseEvent } from '../../workers/timelapse/schemas.ts';
+import { ROVERS } from '../../timelapse/raw-objects.ts';
+import type { TimelapseEvent } from '../../timelapse/schemas.ts';
 import type { RunRow } from '../gallery-data.ts';
 import { html, raw, urlPart } from '../html.ts';
 import { mediaPath } from '../media-route.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { IngestRequestSchema, type IngestRequest } from '../../ingest/ingest-request.ts';
-import type { Source } from '../../ingest/raw-objects.ts';
+import { IngestRequestSchema, type IngestRequest } from '../../timelapse/ingest-request.ts';
+import type { Source } from '../../timelapse/raw-objects.ts';
 
 /** Where a job came from, so its dead letter can point at the original message. */
 export const OriginSchema = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() });

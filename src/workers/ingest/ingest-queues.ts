@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { IngestRequest } from '../../ingest/ingest-request.ts';
-import { SOURCES, type Source } from '../../ingest/raw-objects.ts';
+import type { IngestRequest } from '../../timelapse/ingest-request.ts';
+import { SOURCES, type Source } from '../../timelapse/raw-objects.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { closeAll, once, type Service } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';

@@ -1,10 +1,10 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { IngestRequest } from '../../ingest/ingest-request.ts';
-import { SOURCES, type Source } from '../../ingest/raw-objects.ts';
+import type { IngestRequest } from '../../timelapse/ingest-request.ts';
+import { SOURCES, type Source } from '../../timelapse/raw-objects.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import type { KafkaProducer } from '../../platform/kafka/producer.ts';
-import { Topics } from '../../platform/kafka/topics.ts';
+import { Topics } from '../../timelapse/topics.ts';
 import { closeAll, once, type Service } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { createRedis, closeRedis } from '../../platform/redis.ts';

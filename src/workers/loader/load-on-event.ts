@@ -1,9 +1,9 @@
-import { sourceOfKey } from '../../ingest/raw-objects.ts';
+import { sourceOfKey } from '../../timelapse/raw-objects.ts';
 import type { KafkaProducer } from '../../platform/kafka/producer.ts';
-import { Topics, type MinioEvent } from '../../platform/kafka/topics.ts';
+import { Topics } from '../../timelapse/topics.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
-import { isObjectCreated, recordKey } from '../../platform/events/minio-event.ts';
+import { isObjectCreated, recordKey, type MinioEvent } from '../../timelapse/minio-event.ts';
 
 export interface LoadOutcome {
   loaded: boolean;

@@ -1,4 +1,4 @@
-import type { IngestRequest } from '../../ingest/ingest-request.ts';
+import type { IngestRequest } from '../../timelapse/ingest-request.ts';
 import { planBackfill } from '../../ingest/planner.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 

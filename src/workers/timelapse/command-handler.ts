@@ -1,15 +1,15 @@
 import type { Queue } from 'bullmq';
-import type { FrameCandidate } from '../../media/frame-candidate.ts';
+import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import { batchSols, ingestedSols } from '../../ingest/planner.ts';
-import type { Rover } from '../../ingest/raw-objects.ts';
-import type { IngestionCommand } from '../../platform/kafka/topics.ts';
+import type { Rover } from '../../timelapse/raw-objects.ts';
+import type { IngestionCommand } from '../../timelapse/topics.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { RENDER_JOB_DEFAULTS, RenderJobSchema, type RenderJobInput } from './render-job.ts';
 import type { LedgerRecord, RequestLedger } from './request-ledger.ts';
-import { timelapseEvent, type TimelapseCommand, type TimelapseEvent } from './schemas.ts';
+import { timelapseEvent, type TimelapseCommand, type TimelapseEvent } from '../../timelapse/schemas.ts';
 
 export interface CommandHandlerDeps {
   warehouse: Warehouse;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { once } from '../../platform/lifecycle.ts';
-import { TimelapseEventSchema, type CompletedEvent, type FailedEvent, type TimelapseEvent } from './schemas.ts';
-import { TimelapseTopics } from './topics.ts';
+import { TimelapseEventSchema, type CompletedEvent, type FailedEvent, type TimelapseEvent } from '../../timelapse/schemas.ts';
+import { TimelapseTopics } from '../../timelapse/topics.ts';
 
 export type FinalEvent = CompletedEvent | FailedEvent;
 

@@ -1,29 +1,11 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HttpClient } from '../../ingest/http-client.ts';
-import type { IngestRequest } from '../../ingest/ingest-request.ts';
 import { runIngest, type IngestSummary } from '../../ingest/run-ingest.ts';
 import type { Config } from '../../platform/config.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import { buildWarehouse, type BuildSummary } from '../../warehouse/build-warehouse.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
-
-/** The bundled offline sample (see sample/README.md): real metadata, derived frames. */
-export const SAMPLE = {
-  dir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'sample'),
-  rover: 'perseverance',
-  camera: 'NAVCAM_LEFT',
-  solStart: 394,
-  solEnd: 394,
-} as const;
-
-/** What `mars start` ingests from the sample: the sol's photos, the manifest, both traverse layers. */
-export const SAMPLE_INGESTS: IngestRequest[] = [
-  { source: 'photos', rover: SAMPLE.rover, solStart: SAMPLE.solStart, solEnd: SAMPLE.solEnd, force: true },
-  { source: 'manifests', rover: SAMPLE.rover },
-  { source: 'traverse', rover: SAMPLE.rover },
-];
+import { SAMPLE_INGESTS } from '../../timelapse/sample.ts';
 
 export interface LoadSampleDeps {
   /** Configuration whose source URLs point at a replay server of the sample. */

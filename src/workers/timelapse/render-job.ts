@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FrameCandidateSchema } from '../../media/frame-candidate.ts';
-import { TimelapseCommandSchema } from './schemas.ts';
+import { FrameCandidateSchema } from '../../timelapse/frame-candidate.ts';
+import { TimelapseCommandSchema } from '../../timelapse/schemas.ts';
 
 /** The BullMQ queue the render jobs go through. */
 export const RENDER_QUEUE = 'timelapse-render';

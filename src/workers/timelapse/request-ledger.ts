@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { OutputKeysSchema, type DistributiveOmit } from './schemas.ts';
+import { OutputKeysSchema, type DistributiveOmit } from '../../timelapse/schemas.ts';
 
 /**
  * The timelapse requests' own idempotency record, in Redis: BullMQ's jobId de-duplication

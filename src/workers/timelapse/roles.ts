@@ -2,7 +2,6 @@ import os from 'node:os';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { Topics } from '../../platform/kafka/topics.ts';
 import type { KafkaProducer } from '../../platform/kafka/producer.ts';
 import { TopicConsumer } from '../../platform/kafka/consumer.ts';
 import { once, type Service } from '../../platform/lifecycle.ts';
@@ -16,8 +15,8 @@ import type { RoleDefinition } from '../role.ts';
 import { TimelapseCommandHandler } from './command-handler.ts';
 import { RENDER_QUEUE, type RenderJobInput } from './render-job.ts';
 import { RequestLedger } from './request-ledger.ts';
-import type { TimelapseEvent } from './schemas.ts';
-import { TimelapseTopics } from './topics.ts';
+import type { TimelapseEvent } from '../../timelapse/schemas.ts';
+import { Topics, TimelapseTopics } from '../../timelapse/topics.ts';
 
 /** Publishes a timelapse event, keyed by request id so one request's events stay in order. */
 export function eventPublisher(producer: KafkaProducer): (event: TimelapseEvent) => Promise<void> {

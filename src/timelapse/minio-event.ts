@@ -1,5 +1,40 @@
-import type { S3EventRecord } from '../object-store/embedded-s3.ts';
-import type { MinioEvent } from '../kafka/topics.ts';
+import { z } from 'zod';
+
+/** One record of an S3 bucket notification, as MinIO and s3rver send them. */
+export const S3EventRecordSchema = z.object({
+  eventName: z.string(),
+  eventTime: z.string().optional(),
+  s3: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({
+      key: z.string(),
+      size: z.number().optional(),
+      eTag: z.string().optional(),
+      sequencer: z.string().optional(),
+    }),
+  }),
+});
+export type S3EventRecord = z.infer<typeof S3EventRecordSchema>;
+
+/** MinIO's bucket-notification value, as its Kafka target publishes it. */
+export const MinioEventSchema = z.object({
+  EventName: z.string().min(1),
+  /** `<bucket>/<key>`, not URL-encoded. */
+  Key: z.string().min(1),
+  Records: z
+    .array(
+      // Keys arrive URL-encoded: one that does not decode is refused here, not thrown by a handler.
+      S3EventRecordSchema.superRefine((record, ctx) => {
+        try {
+          recordKey(record);
+        } catch {
+          ctx.addIssue({ code: 'custom', path: ['s3', 'object', 'key'], message: 'expected a URL-encoded object key, as MinIO sends it' });
+        }
+      }),
+    )
+    .min(1),
+});
+export type MinioEvent = z.infer<typeof MinioEventSchema>;
 
 /** MinIO escapes keys in records like Go's url.QueryEscape: spaces become '+'. */
 function queryEscape(key: string): string {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { S3EventRecordSchema } from '../object-store/embedded-s3.ts';
-import { IngestRequestSchema, type IngestRequest } from '../../ingest/ingest-request.ts';
-import { recordKey } from '../events/minio-event.ts';
+import { IngestRequestSchema, type IngestRequest } from './ingest-request.ts';
+import { MinioEventSchema } from './minio-event.ts';
+import { TimelapseCommandSchema, TimelapseEventSchema } from './schemas.ts';
 
 /**
  * The topics of the product's contract and the zod schema of each one's values. Producers
  * validate before sending and consumers after receiving, so a bad value is caught at both
- * ends. The timelapse topics are defined with their handler (`src/workers/timelapse/topics.ts`).
+ * ends. Each topic's name is written here and nowhere else.
  */
 export interface TopicDefinition<T> {
   readonly name: string;
@@ -35,26 +35,6 @@ export const ALL_TOPICS: string[] = Object.values(TOPIC_NAMES);
  */
 export const IngestionCommandSchema = IngestRequestSchema;
 export type IngestionCommand = IngestRequest;
-
-/** MinIO's bucket-notification value, as its Kafka target publishes it. */
-export const MinioEventSchema = z.object({
-  EventName: z.string().min(1),
-  /** `<bucket>/<key>`, not URL-encoded. */
-  Key: z.string().min(1),
-  Records: z
-    .array(
-      // Keys arrive URL-encoded: one that does not decode is refused here, not thrown by a handler.
-      S3EventRecordSchema.superRefine((record, ctx) => {
-        try {
-          recordKey(record);
-        } catch {
-          ctx.addIssue({ code: 'custom', path: ['s3', 'object', 'key'], message: 'expected a URL-encoded object key, as MinIO sends it' });
-        }
-      }),
-    )
-    .min(1),
-});
-export type MinioEvent = z.infer<typeof MinioEventSchema>;
 
 export const WarehouseLoadCompleteSchema = z.object({
   key: z.string().min(1),
@@ -89,4 +69,10 @@ export const Topics = {
   minioEvents: defineTopic(TOPIC_NAMES.minioEvents, MinioEventSchema),
   warehouseLoadComplete: defineTopic(TOPIC_NAMES.warehouseLoadComplete, WarehouseLoadCompleteSchema),
   deadLetter: defineTopic(TOPIC_NAMES.deadLetter, DeadLetterSchema),
+} as const;
+
+/** The timelapse topics of the contract, with the schemas both ends check. */
+export const TimelapseTopics = {
+  commands: defineTopic(TOPIC_NAMES.timelapseCommands, TimelapseCommandSchema),
+  events: defineTopic(TOPIC_NAMES.timelapseEvents, TimelapseEventSchema),
 } as const;

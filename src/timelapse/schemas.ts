@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { RoverSchema } from '../../ingest/raw-objects.ts';
-import { QualityThresholdsSchema, RenderFormatSchema, RenderOptionsSchema } from '../../media/render-options.ts';
+import { RoverSchema } from './raw-objects.ts';
+import { QualityThresholdsSchema, RenderFormatSchema, RenderOptionsSchema } from './render-options.ts';
 
 /**
  * The contract of the `timelapse-commands` and `timelapse-events` topics. Any producer may

@@ -1,7 +1,9 @@
 {{ config(materialized='incremental', unique_key='source,image_id', updated_at='ingested_at') }}
 -- One row per image, harmonised across the classic Photos API and the two raw-image feeds.
 -- Re-ingesting a sol replaces its rows (latest ingestion wins); the classic API knows no
--- sample type (its images are full frames), sizes, clock or time taken.
+-- sample type (its images are full frames), sizes, clock or time taken. The feeds put
+-- `sample_type` at the top level or under `extended` (the recorded Curiosity response), and
+-- Curiosity's `https_url` is preferred over its `url`.
 WITH classic AS (
   SELECT
     {{ json_str('b.record', 'id') }} AS image_id,
@@ -29,15 +31,18 @@ mars2020 AS (
     'mars2020_feed' AS source,
     b.rover AS rover_name,
     {{ json_int('b.record', 'sol') }} AS sol,
-    CAST({{ json_timestamp('b.record', 'date_taken_utc') }} AS DATE) AS earth_date,
+    CAST(COALESCE({{ json_timestamp('b.record', 'date_taken_utc') }}, {{ json_timestamp('b.record', 'date_taken') }}) AS DATE) AS earth_date,
     {{ json_str('b.record', 'camera.instrument') }} AS camera_name,
     CAST(NULL AS VARCHAR) AS camera_full_name,
-    COALESCE({{ json_str('b.record', 'image_files.full_res') }}, {{ json_str('b.record', 'image_files.large') }}) AS img_src,
-    LOWER({{ json_str('b.record', 'sample_type') }}) AS sample_type,
+    COALESCE(
+      {{ json_str('b.record', 'image_files.full_res') }}, {{ json_str('b.record', 'image_files.large') }},
+      {{ json_str('b.record', 'image_files.medium') }}, {{ json_str('b.record', 'image_files.small') }}
+    ) AS img_src,
+    LOWER(COALESCE({{ json_str('b.record', 'sample_type') }}, {{ json_str('b.record', 'extended.sample_type') }})) AS sample_type,
     {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 1) }} AS width,
     {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 2) }} AS height,
     {{ json_num('b.record', 'extended.sclk') }} AS sclk,
-    {{ json_timestamp('b.record', 'date_taken_utc') }} AS taken_at,
+    COALESCE({{ json_timestamp('b.record', 'date_taken_utc') }}, {{ json_timestamp('b.record', 'date_taken') }}) AS taken_at,
     {{ json_str('b.record', 'extended.sequence_id') }} AS sequence_id,
     b.ingested_at, b.load_id, b.record_index, b.object_key
   FROM {{ source('RAW_IMAGE_FEED_RESPONSE') }} b
@@ -50,15 +55,15 @@ msl AS (
     'msl_feed' AS source,
     b.rover AS rover_name,
     {{ json_int('b.record', 'sol') }} AS sol,
-    CAST({{ json_timestamp('b.record', 'date_taken') }} AS DATE) AS earth_date,
+    CAST(COALESCE({{ json_timestamp('b.record', 'date_taken') }}, {{ json_timestamp('b.record', 'date_taken_utc') }}) AS DATE) AS earth_date,
     {{ json_str('b.record', 'instrument') }} AS camera_name,
     CAST(NULL AS VARCHAR) AS camera_full_name,
-    {{ json_str('b.record', 'url') }} AS img_src,
-    LOWER({{ json_str('b.record', 'sample_type') }}) AS sample_type,
+    COALESCE({{ json_str('b.record', 'https_url') }}, {{ json_str('b.record', 'url') }}) AS img_src,
+    LOWER(COALESCE({{ json_str('b.record', 'sample_type') }}, {{ json_str('b.record', 'extended.sample_type') }})) AS sample_type,
     {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 1) }} AS width,
     {{ json_regex_int('b.record', 'extended.dimension', '([0-9]+)[^0-9]+([0-9]+)', 2) }} AS height,
     {{ json_num('b.record', 'extended.sclk') }} AS sclk,
-    {{ json_timestamp('b.record', 'date_taken') }} AS taken_at,
+    COALESCE({{ json_timestamp('b.record', 'date_taken') }}, {{ json_timestamp('b.record', 'date_taken_utc') }}) AS taken_at,
     {{ json_str('b.record', 'extended.sequence_id') }} AS sequence_id,
     b.ingested_at, b.load_id, b.record_index, b.object_key
   FROM {{ source('RAW_IMAGE_FEED_RESPONSE') }} b

@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nasaFixtures } from '../support/temp.ts';
 import { fetchPhotosForSol } from '../../src/ingest/sources/classic-photos.ts';
-import { fetchMars2020Sol, fetchMslSols } from '../../src/ingest/sources/raw-feeds.ts';
+import { fetchMars2020Sol, fetchMslSols, MslItemSchema } from '../../src/ingest/sources/raw-feeds.ts';
 import { neverEndingPager } from '../../src/ingest/replay/faults.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { allRecordings, failureOf, testHttpClient } from './support.ts';
@@ -63,6 +66,44 @@ describe('source adapters', () => {
     const exact = testHttpClient();
     expect((await fetchMslSols(exact.http, replay.url, 0, 0, { perPage: 18 })).records).toHaveLength(18);
     expect(exact.http.requestCount).toBe(1);
+  });
+
+  it('parses the recorded Curiosity raw_image_items response as it is (sample type under `extended`, `https_url`), asking for page 0 only', async () => {
+    const recorded = JSON.parse(await readFile(path.join(nasaFixtures, 'raw-feeds/msl_raw_image_items_sol1489.json'), 'utf8'));
+    const server = await startReplayServer({ dir: allRecordings, faults: () => ({ json: recorded }) });
+    try {
+      const { http } = testHttpClient();
+      const batch = await fetchMslSols(http, server.url, 1489, 1489, { perPage: 10 });
+      expect(batch.quarantine).toEqual([]);
+      expect(batch.records).toEqual(recorded.items);
+      expect(batch.requests.map((url) => new URL(url).searchParams.get('page'))).toEqual(['0']);
+      const item = MslItemSchema.parse(batch.records[0]);
+      expect([item.extended?.sample_type, item.https_url]).toEqual([
+        'subframe',
+        'https://mars.jpl.nasa.gov/msl-raw-images/msss/01489/mcam/1489ML0074780020603644D01_DXXX.jpg',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops the Curiosity feed at the announced total when a response carries no `more`', async () => {
+    const items = Array.from({ length: 4 }, (_, i) => ({ id: i + 1, sol: 5, instrument: 'NAV_LEFT_B', url: `https://mars.nasa.gov/${i}.jpg` }));
+    const server = await startReplayServer({
+      dir: allRecordings,
+      faults: ({ url }) => {
+        const page = Number(url.searchParams.get('page'));
+        return { json: { items: items.slice(page * 2, page * 2 + 2), total: items.length } };
+      },
+    });
+    try {
+      const { http } = testHttpClient();
+      const batch = await fetchMslSols(http, server.url, 5, 5, { perPage: 2 });
+      expect(batch.records).toEqual(items);
+      expect(http.requestCount).toBe(2);
+    } finally {
+      await server.close();
+    }
   });
 
   it('quarantines feed items of the wrong sol or without an image URL', async () => {

@@ -146,4 +146,26 @@ describe('warehouse build on the real NASA fixtures', () => {
       { rover_name: 'perseverance', camera_name: 'NAVCAM_LEFT', sol: 670, full_frames: 1, first_taken_at: '2023-01-08 03:53:04.187' },
     ]);
   });
+  it('reads the recorded Curiosity raw_image_items response with its sample type, https URL and time taken', async () => {
+    const recorded = (await fixtureJson('raw-feeds/msl_raw_image_items_sol1489.json')) as { items: unknown[] };
+    await putEnvelope(store, envelope('feed', 'curiosity', recorded.items, { solStart: 1489, variant: 'msl' }));
+    const summary = await buildWarehouse(deps());
+    expect(summary.tests.filter((t) => !t.passed)).toEqual([]);
+    expect(
+      await warehouse.query(
+        'SELECT image_id, sol, earth_date, camera_name, source, sample_type, img_src, taken_at FROM MARS_SILVER.FLAT_PHOTO_RESPONSE WHERE sol = 1489',
+      ),
+    ).toEqual([
+      {
+        image_id: '1489ML0074780020603644D01_DXXX',
+        sol: 1489,
+        earth_date: '2016-10-13',
+        camera_name: 'MAST_LEFT',
+        source: 'msl_feed',
+        sample_type: 'subframe',
+        img_src: 'https://mars.jpl.nasa.gov/msl-raw-images/msss/01489/mcam/1489ML0074780020603644D01_DXXX.jpg',
+        taken_at: '2016-10-13 23:20:28',
+      },
+    ]);
+  });
 });

@@ -24,31 +24,43 @@ const count = z.coerce.number().int().nonnegative().optional();
 /** Perseverance: `{images: [...], total_results, total_images, page, per_page}`. */
 export const Mars2020ResponseSchema = z.looseObject({ images: z.array(z.unknown()), total_results: count, page: count });
 
+/** NASA puts `sample_type` at the top level of some items and under `extended` in others. */
+const sampleType = z.string().optional();
+
 export const Mars2020ItemSchema = z.looseObject({
   imageid: z.string().min(1),
   sol: z.number().int().nonnegative(),
   camera: z.looseObject({ instrument: z.string().min(1) }),
-  sample_type: z.string().optional(),
+  sample_type: sampleType,
   image_files: z
     .looseObject({ small: imageUrl, medium: imageUrl, large: imageUrl, full_res: imageUrl })
     .refine((files) => Boolean(files.full_res ?? files.large ?? files.medium ?? files.small), {
       message: 'expected at least one image URL',
     }),
-  extended: z.looseObject({ sclk, dimension: z.string().optional() }).nullable().optional(),
+  extended: z
+    .looseObject({ sclk, dimension: z.string().optional(), sequence_id: z.string().optional(), sample_type: sampleType })
+    .nullable()
+    .optional(),
   date_taken_utc: z.string().optional(),
 });
 
-/** Curiosity: `{items: [...], more, total, page, per_page}`. */
+/** Curiosity: `{items: [...], more, total, page, per_page}`, pages counted from 0. */
 export const MslResponseSchema = z.looseObject({ items: z.array(z.unknown()), more: z.boolean().optional(), total: count });
 
+/**
+ * One Curiosity item. The recorded 2019 response has `sample_type` under `extended` and
+ * `https_url` beside `url`; the warehouse reads either place and prefers `https_url`.
+ */
 export const MslItemSchema = z.looseObject({
   id: z.number().int().nonnegative(),
+  imageid: z.string().min(1).optional(),
   sol: z.number().int().nonnegative(),
   instrument: z.string().min(1),
-  sample_type: z.string().optional(),
+  sample_type: sampleType,
   url: z.url(),
+  https_url: imageUrl,
   date_taken: z.string().optional(),
-  extended: z.looseObject({ sclk }).nullable().optional(),
+  extended: z.looseObject({ sclk, sample_type: sampleType }).nullable().optional(),
 });
 
 export function feedVariant(rover: Rover): FeedVariant {
@@ -84,6 +96,11 @@ export function mslUrl(baseUrl: string, solStart: number, solEnd: number, page: 
   return joinUrl(baseUrl, `api/v1/raw_image_items/?${query}`);
 }
 
+/** A feed page (pages from 0) is the last when it is short or reaches the announced total. */
+function isLastFeedPage(page: number, perPage: number, items: number, total: number | undefined): boolean {
+  return items < perPage || (total !== undefined && page * perPage + items >= total);
+}
+
 export interface FeedOptions {
   perPage?: number;
   maxPages?: number;
@@ -101,9 +118,7 @@ export async function fetchMars2020Sol(http: HttpClient, baseUrl: string, sol: n
     fetchPage: async (page) => {
       const url = mars2020Url(baseUrl, sol, page, perPage);
       const response = await http.getJson(url, Mars2020ResponseSchema, { tally: options.tally });
-      const seen = page * perPage + response.images.length;
-      const last = response.images.length < perPage || (response.total_results !== undefined && seen >= response.total_results);
-      return { url, items: response.images, last };
+      return { url, items: response.images, last: isLastFeedPage(page, perPage, response.images.length, response.total_results) };
     },
   });
   return mergeBatches(
@@ -133,7 +148,7 @@ export async function fetchMslSols(
     fetchPage: async (page) => {
       const url = mslUrl(baseUrl, solStart, solEnd, page, perPage);
       const response = await http.getJson(url, MslResponseSchema, { tally: options.tally });
-      const last = response.more === false || response.items.length < perPage;
+      const last = response.more === false || isLastFeedPage(page, perPage, response.items.length, response.total);
       return { url, items: response.items, last };
     },
   });

@@ -141,6 +141,13 @@ const EnvSchema = z.object({
     .transform((value) => (value === '' ? undefined : value))
     .pipe(z.string().min(16, { message: 'expected a token of at least 16 characters' }).optional())
     .optional(),
+  /**
+   * Host names, besides loopback ones, under which the query and build API answers (the Host
+   * header): a page on another name that resolves here (DNS rebinding) is refused.
+   */
+  API_ALLOWED_HOSTS: csv.optional(),
+  /** A query through the API is stopped after this long. */
+  QUERY_TIMEOUT_MS: intFrom(100, 3_600_000, 30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -197,6 +204,7 @@ export interface Config {
   httpHost: string;
   serviceUrl?: string;
   serviceApiToken?: string;
+  api: { allowedHosts: string[]; queryTimeoutMs: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -208,9 +216,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose values are never repeated in an error message (logs and terminals keep them). */
+const SECRETS = new Set(['NASA_API_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'SNOWFLAKE_PASSWORD', 'SERVICE_API_TOKEN']);
+
 function describeReceived(env: Record<string, string | undefined>, key: string): string {
   const value = env[key];
-  return value === undefined ? 'nothing' : JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (value === undefined) return 'nothing';
+  if (SECRETS.has(key)) return `a secret of ${value.length} characters (not shown)`;
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
 /** Photos and feeds page through many sols, so they get more workers than the one-shot sources. */
@@ -311,6 +324,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpHost: e.HTTP_HOST,
     serviceUrl: e.MARS_SERVICE_URL,
     serviceApiToken: e.SERVICE_API_TOKEN,
+    api: { allowedHosts: e.API_ALLOWED_HOSTS ?? [], queryTimeoutMs: e.QUERY_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

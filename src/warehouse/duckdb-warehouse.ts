@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { MarsError } from '../platform/errors.ts';
 import { once } from '../platform/lifecycle.ts';
+import { STAGING_ROOT } from './staging.ts';
 import type { Row, Warehouse } from './warehouse.ts';
 
 /** Converts DuckDB's values into plain JSON-friendly ones (BIGINT to number where exact). */
@@ -40,6 +41,12 @@ function plain(value: unknown): unknown {
   }
 }
 
+function plainRow(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = plain(value);
+  return out;
+}
+
 function bindable(value: unknown): DuckDBValue {
   if (value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
@@ -68,11 +75,7 @@ class DuckDbSession {
       params.length === 0
         ? await this.connection.runAndReadAll(sql)
         : await this.connection.runAndReadAll(sql, params.map(bindable));
-    return reader.getRowObjects().map((row) => {
-      const out: Row = {};
-      for (const [key, value] of Object.entries(row)) out[key] = plain(value);
-      return out as T;
-    });
+    return reader.getRowObjects().map((row) => plainRow(row) as T);
   }
 
   async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
@@ -139,7 +142,49 @@ export class DuckDbWarehouse implements Warehouse {
       }
       throw error;
     }
-    return new DuckDbWarehouse(instance, await instance.connect(), filePath);
+    const connection = await instance.connect();
+    try {
+      // SQL reads no file on the host but the loader's staging folder, and cannot turn that back
+      // on: a query through the API must not reach /etc or the data folder.
+      await connection.run(`SET allowed_directories = ['${STAGING_ROOT.replaceAll("'", "''")}']`);
+      await connection.run('SET enable_external_access = false');
+      await connection.run('SET lock_configuration = true');
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
+    return new DuckDbWarehouse(instance, connection, filePath);
+  }
+
+  async *stream(sql: string, params: readonly unknown[], signal: AbortSignal): AsyncGenerator<Row[]> {
+    const connection = await this.instance.connect();
+    // An interrupt that arrives before DuckDB starts the statement is forgotten when it starts,
+    // so once aborted it is repeated until the statement has ended.
+    let repeat: NodeJS.Timeout | undefined;
+    const interrupt = () => {
+      connection.interrupt();
+      repeat ??= setInterval(() => connection.interrupt(), 50);
+    };
+    signal.addEventListener('abort', interrupt, { once: true });
+    try {
+      signal.throwIfAborted();
+      const result = params.length === 0 ? await connection.stream(sql) : await connection.stream(sql, params.map(bindable));
+      const names = result.columnNames();
+      for (;;) {
+        signal.throwIfAborted();
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) return;
+        yield chunk.getRowObjects(names).map(plainRow);
+      }
+    } catch (error) {
+      signal.throwIfAborted();
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', interrupt);
+      clearInterval(repeat);
+      connection.closeSync();
+    }
   }
 
   exec(sql: string, params?: readonly unknown[]): Promise<void> {

@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import { loadWithBinds } from './bronze-binds.ts';
 import { insertWithDuckDb, inspectWithDuckDb } from './bronze-duckdb.ts';
 import { RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
 import { serialize } from './serialize.ts';
+import { stagingDir } from './staging.ts';
 import type { Row, Warehouse } from './warehouse.ts';
 
 export interface LoaderDeps {
@@ -165,7 +165,7 @@ export async function loadRawObject(deps: LoaderDeps, request: LoadRequest): Pro
   await ensureBronzeSchema(deps.warehouse);
   const seen = (await ledgerVerdicts(deps.warehouse, [parsed])).get(id(parsed));
   if (seen) return { loaded: false, table: BRONZE_TABLES[sourceOfKey(parsed.key)!], rows: 0, reason: seen };
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'mars-load-'));
+  const dir = await stagingDir('load-');
   try {
     const fetched = await fetchObject(deps.store, parsed, dir, 0);
     if (!('file' in fetched)) return fetched;
@@ -214,7 +214,7 @@ export async function loadPending(
   const concurrency = Math.max(1, deps.concurrency ?? 4);
 
   const download = async (batch: LoadRequest[]) => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mars-load-'));
+    const dir = await stagingDir('load-');
     const fetched: Array<Fetched | LoadResult> = new Array(batch.length);
     let next = 0;
     const worker = async () => {

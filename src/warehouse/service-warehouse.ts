@@ -3,6 +3,7 @@ import { authorizationHeader } from '../http/api-guard.ts';
 import { queryThroughService } from '../http/service-client.ts';
 import type { Config } from '../platform/config.ts';
 import { ValidationError } from '../platform/errors.ts';
+import { MAX_ROW_LIMIT, type CappedRows } from './capped-query.ts';
 import { WarehouseLockedError } from './duckdb-warehouse.ts';
 import { openWarehouse } from './open-warehouse.ts';
 import type { Row, Warehouse } from './warehouse.ts';
@@ -18,8 +19,16 @@ export class ServiceWarehouse implements Warehouse {
     readonly token?: string,
   ) {}
 
-  query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return queryThroughService(this.serviceUrl, sql, params, this.token) as Promise<T[]>;
+  /** All rows of a query, refused rather than cut short when there are more than the service sends at once. */
+  async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const answer = await queryThroughService(this.serviceUrl, sql, params, MAX_ROW_LIMIT, this.token);
+    if (answer.truncated) throw new ValidationError(`the query answers more than ${MAX_ROW_LIMIT} rows: narrow it`);
+    return answer.rows as T[];
+  }
+
+  /** At most `limit` rows, and whether there were more. */
+  queryCapped(sql: string, limit: number): Promise<CappedRows> {
+    return queryThroughService(this.serviceUrl, sql, [], limit, this.token);
   }
   private refuse(): never {
     throw new ValidationError(`the warehouse is held by mars serve at ${this.serviceUrl}: only read-only queries go through it`);
@@ -62,7 +71,11 @@ export type ServiceBuild = z.infer<typeof ServiceBuildSchema>['summary'];
 export async function buildThroughService(serviceUrl: string, token?: string): Promise<ServiceBuild> {
   let response: Response;
   try {
-    response = await fetch(new URL('/api/warehouse/build', serviceUrl), { method: 'POST', headers: authorizationHeader(token) });
+    response = await fetch(new URL('/api/warehouse/build', serviceUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authorizationHeader(token) },
+      body: '{}',
+    });
   } catch (error) {
     throw new Error(`the warehouse file is held by another process and no mars serve answered at ${serviceUrl}`, { cause: error });
   }

@@ -15,6 +15,12 @@ export interface Warehouse {
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Inserts many rows into a table, in the engine's fastest way. */
   insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  /**
+   * Rows of one statement in batches as the engine makes them, on a connection of its own, so a
+   * long query neither waits behind nor holds up the loader and the models; aborting `signal`
+   * interrupts it. Only the embedded engine has it (callers fall back on query()).
+   */
+  stream?(sql: string, params: readonly unknown[], signal: AbortSignal): AsyncIterable<Row[]>;
   /** Runs fn inside one transaction; rolls back if it throws. */
   transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T>;
   close(): Promise<void>;

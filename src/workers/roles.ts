@@ -7,7 +7,9 @@ import type { Service } from '../platform/lifecycle.ts';
 import { buildWarehouse, type BuildSummary } from '../warehouse/build-warehouse.ts';
 import { loadRawObject } from '../warehouse/loader.ts';
 import { apiGuard } from '../http/api-guard.ts';
+import { sameSiteGuard } from '../http/same-site-guard.ts';
 import { mountQueryRoutes } from './api/query-routes.ts';
+import { QueryRunner } from './api/query-runner.ts';
 import { DoneRecords } from './ingest/done-records.ts';
 import { IngestQueues } from './ingest/ingest-queues.ts';
 import { IngestWorkers } from './ingest/ingest-workers.ts';
@@ -166,12 +168,14 @@ export const queryApiRole: RoleDefinition = {
   description: 'answer read-only warehouse queries and builds over HTTP for other mars commands',
   async create(ctx) {
     const [store, warehouse] = await Promise.all([ctx.runtime.objectStore(), ctx.runtime.warehouse()]);
+    const queries = new QueryRunner({ warehouse, timeoutMs: ctx.config.api.queryTimeoutMs });
     mountQueryRoutes(ctx.http, {
-      warehouse,
+      queries,
       build: async () => buildBrief(await buildWarehouse({ warehouse, store, logger: ctx.logger })),
       guard: apiGuard({ host: ctx.config.httpHost, token: ctx.config.serviceApiToken }),
+      sameSite: sameSiteGuard({ allowedHosts: ctx.config.api.allowedHosts }),
     });
-    return [];
+    return [queries];
   },
 };
 

@@ -72,4 +72,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SERVICE_API_TOKEN: 'short' })).toThrow(/SERVICE_API_TOKEN: expected a token of at least 16 characters/);
     expect(loadConfig({ SERVICE_API_TOKEN: '' }).serviceApiToken).toBeUndefined();
   });
+
+  it('never repeats a secret in its error, only its length', () => {
+    const secret = 'hunter2-secret';
+    let message = '';
+    try {
+      loadConfig({ SERVICE_API_TOKEN: secret, SNOWFLAKE_PASSWORD: '' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('SERVICE_API_TOKEN: expected a token of at least 16 characters, but received a secret of 14 characters (not shown)');
+    expect(message).not.toContain(secret);
+  });
+
+  it('reads the query API limits and extra host names', () => {
+    expect(loadConfig({}).api).toEqual({ allowedHosts: [], queryTimeoutMs: 30_000 });
+    expect(loadConfig({ API_ALLOWED_HOSTS: 'mars.example, mars', QUERY_TIMEOUT_MS: '1500' }).api).toEqual({
+      allowedHosts: ['mars.example', 'mars'],
+      queryTimeoutMs: 1500,
+    });
+  });
 });

@@ -170,7 +170,11 @@ describe('mars serve in-process: Kafka → BullMQ → raw objects → Bronze →
   });
 
   it('refuses statements that write through the query API', async () => {
-    const response = await fetch(`${url}/api/query`, { method: 'POST', body: JSON.stringify({ sql: 'DROP TABLE MARS_SILVER.FLAT_PHOTO_RESPONSE' }) });
+    const response = await fetch(`${url}/api/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sql: 'DROP TABLE MARS_SILVER.FLAT_PHOTO_RESPONSE' }),
+    });
     expect(response.status).toBe(403);
     expect(((await response.json()) as { error: string }).error).toMatch(/^only read-only statements/);
   });

@@ -19,7 +19,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 
 /** Runs a read-only query through a running service's API. */
 export async function queryService(baseUrl: string, sql: string): Promise<Row[]> {
-  const response = await fetch(`${baseUrl}/api/query`, { method: 'POST', body: JSON.stringify({ sql }) });
+  const response = await fetch(`${baseUrl}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
   const body = (await response.json()) as { rows?: Row[]; error?: string };
   if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
   return body.rows!;

@@ -1,6 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { S3EventForwarder } from '../../src/platform/events/s3-event-forwarder.ts';
@@ -13,9 +12,8 @@ import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { nasaFixtures, tempDir, uniqueName } from '../support/temp.ts';
+import { spawnServe } from '../support/serve-child.ts';
 import { queryService, waitFor } from './helpers.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Every photo fixture: the rows FLAT_PHOTO_RESPONSE must end with, one per image. */
 const COMMANDS = [
@@ -26,41 +24,6 @@ const COMMANDS = [
   { source: 'photos', rover: 'spirit', solStart: 1, solEnd: 1 },
 ];
 const EXPECTED_PHOTOS = 3702 + 54 + 50 + 95 + 77;
-
-interface ServeChild {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  /** Resolves when a log line with this message appears. */
-  logged: (msg: string) => Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnServe(env: Record<string, string>, args: string[] = []): Promise<ServeChild> {
-  const child = spawn(process.execPath, ['bin/mars.js', 'serve', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const logged = (msg: string) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (!err.includes(`"msg":"${msg}"`)) return;
-        child.stderr!.off('data', check);
-        resolve();
-      };
-      child.stderr!.on('data', check);
-      check();
-    });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /mars serve: (http:\/\/\S+)/.exec(out);
-      if (match) resolve({ child, url: match[1]!, stderr: () => err, logged, exited });
-    });
-    void exited.then(({ code }) => reject(new Error(`mars serve exited (${code}) before it was ready:\n${err.slice(-3000)}`)));
-  });
-}
 
 describe('mars serve as a process: SIGKILL mid-load, restart, SIGTERM', () => {
   let kafka: TestKafka;

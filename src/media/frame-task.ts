@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
 import { z } from 'zod';
 import { tileFromPixels } from './contact-sheet.ts';
-import { analysisFactor, analysisPlane, measureLuma, type FrameMetrics } from './frame-metrics.ts';
+import { analysisPlane, measureLuma, measuringSize, type FrameMetrics } from './frame-metrics.ts';
 import { looksComplete, sniffImageType } from './image-type.ts';
 
 /**
  * The per-frame work of the pipeline, run in a worker thread of the pool (or inline): decode
- * once, measure, and from the same decoded pixels make the contact-sheet tile and, when the
- * render draws on frames itself, the normalised RGB frame.
+ * once at the measuring scale, measure, hash, and from the same small pixels make the
+ * contact-sheet tile; when the render draws on frames itself, also the normalised RGB frame.
  */
 
 export const FrameTaskSchema = z.object({
@@ -53,16 +53,14 @@ function classifyDecodeError(message: string): DecodeFailure {
 
 const BLACK = { r: 0, g: 0, b: 0 };
 
-async function toRgb(
-  pixels: Buffer,
-  info: { width: number; height: number; channels: 1 | 2 | 3 | 4 },
-  width: number,
-  height: number,
-  fit: 'letterbox' | 'crop',
-): Promise<Uint8Array> {
-  if (info.channels === 3 && info.width === width && info.height === height) return pixels;
-  return sharp(pixels, { raw: info })
-    .resize(width, height, { fit: fit === 'crop' ? 'cover' : 'contain', background: BLACK, kernel: 'lanczos3' })
+/**
+ * The output frame, decoded from the file again: libvips shrinks on load where the output is
+ * half the source or less, so this costs less than resizing a full-size decode, and no
+ * full-size buffer is held.
+ */
+function normalisedFrame(input: Buffer, options: SharpOptions, output: NonNullable<FrameTask['output']>): Promise<Buffer> {
+  return sharp(input, options)
+    .resize(output.width, output.height, { fit: output.fit === 'crop' ? 'cover' : 'contain', background: BLACK, kernel: 'lanczos3' })
     .toColourspace('srgb')
     .removeAlpha()
     .raw()
@@ -83,39 +81,41 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
   if (!looksComplete(input, type)) {
     return { ok: false, reason: 'truncated', detail: `the ${type.format.toUpperCase()} data stops before its end marker`, bytes: input.length };
   }
+  // A truncated or corrupt file fails rather than measuring grey padding; the pixel limit
+  // refuses decompression bombs before any pixel is decoded.
+  const options: SharpOptions = { failOn: 'truncated', limitInputPixels: task.limitInputPixels };
   let decoded: { data: Buffer; info: OutputInfo };
   let width: number;
   let height: number;
   let format: string;
-  let wantFrame: boolean;
+  let frame: Buffer | undefined;
   try {
-    const image = sharp(input, { failOn: 'truncated', limitInputPixels: task.limitInputPixels }).removeAlpha();
-    const meta = await image.metadata();
+    const meta = await sharp(input, options).metadata();
     format = meta.format ?? 'unknown';
     width = meta.width ?? 0;
     height = meta.height ?? 0;
+    const size = measuringSize(width, height);
+    // One decode for metrics, hash and tile, straight at the measuring scale. A JPEG is then
+    // decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (fastShrinkOnLoad), and libvips only
+    // finishes the last, small step. sharp takes that shortcut only when the shrink is at least
+    // one more than the DCT factor (a 2x shrink decodes at full size), which a fixed measuring
+    // side of 320 gives for the common 1024- to 1648-pixel frames.
+    const measuring = sharp(input, options).removeAlpha();
+    decoded = await (size.width === width && size.height === height ? measuring : measuring.resize(size.width, size.height, { fit: 'fill', fastShrinkOnLoad: true }))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const sizeMatches = !task.expected || (task.expected.width === width && task.expected.height === height);
-    wantFrame = task.output !== undefined && sizeMatches;
-    const factor = analysisFactor(width, height);
-    // Without an output frame to make, decode straight at the measuring scale (the encoder
-    // decodes the file itself). sharp uses JPEG shrink-on-load only from a 3x reduction on, so a
-    // 2x one (641-1280 px frames) is a full decode and a lanczos3 reduce, most of a frame's cost.
-    decoded =
-      wantFrame || factor === 1
-        ? await image.raw().toBuffer({ resolveWithObject: true })
-        : await image.resize(Math.floor(width / factor), Math.floor(height / factor)).raw().toBuffer({ resolveWithObject: true });
+    if (task.output && sizeMatches) frame = await normalisedFrame(input, options, task.output);
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return { ok: false, reason: classifyDecodeError(detail), detail, bytes: input.length };
   }
   const { data, info } = decoded;
-  const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
-  const plane = analysisPlane(data, raw.width, raw.height, raw.channels);
+  const plane = analysisPlane(data, info.width, info.height, info.channels);
   const metrics = measureLuma(plane);
   // The measuring plane stands for the pixels: the same exposure gives the same plane, while
-  // two exposures differ in sensor noise everywhere. Hashing it costs a tenth of the full frame.
+  // two exposures differ in sensor noise everywhere. Hashing it costs a fraction of the frame.
   const pixelHash = createHash('sha1').update(`${width}x${height}:`).update(plane.data).digest('hex');
-  const frame = wantFrame && task.output ? await toRgb(data, raw, task.output.width, task.output.height, task.output.fit) : undefined;
-  const tile = task.tile ? tileFromPixels(data, raw.width, raw.height, raw.channels, task.tile.width, task.tile.height) : undefined;
-  return { ok: true, format, width, height, channels: raw.channels, bytes: input.length, metrics, pixelHash, frame, tile };
+  const tile = task.tile ? tileFromPixels(data, info.width, info.height, info.channels, task.tile.width, task.tile.height) : undefined;
+  return { ok: true, format, width, height, channels: info.channels, bytes: input.length, metrics, pixelHash, frame, tile };
 }

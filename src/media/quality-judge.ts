@@ -41,7 +41,7 @@ interface Entry {
   input: JudgeInput;
   /** Passed every check that needs no neighbours: a candidate for the medians. */
   eligible: boolean;
-  early?: { reason: RejectReason; detail: string };
+  early?: Verdict;
 }
 
 const median = (values: number[]): number => {
@@ -52,10 +52,16 @@ const median = (values: number[]): number => {
 };
 
 const fmt = (n: number, digits = 3) => Number(n.toFixed(digits));
+const pct = (fraction: number) => fmt(fraction * 100, 1);
+
+type Verdict = { reason: RejectReason; detail: string };
+
+/** Only frames that passed the checks needing no neighbours are judged against them, and serve as neighbours. */
+const metricsOf = (entry: Entry): FrameMetrics => (entry.input as Extract<JudgeInput, { ok: true }>).metrics;
 
 /**
- * Judges a sequence in order, as frames stream in. The check that needs neighbours (blur
- * against the neighbourhood's median) looks `blurWindow` frames ahead and back,
+ * Judges a sequence in order, as frames stream in. The checks that need neighbours (exposure
+ * and blur against the neighbourhood's medians) look `blurWindow` frames ahead and back,
  * so a decision for frame i comes once frame i + window has been pushed (or at `finish`):
  * memory stays bounded by the window whatever the length of the sequence.
  */
@@ -93,7 +99,7 @@ export class SequenceJudge {
     return ready;
   }
 
-  private earlyVerdict(index: number, input: JudgeInput): { reason: RejectReason; detail: string } | undefined {
+  private earlyVerdict(index: number, input: JudgeInput): Verdict | undefined {
     if (!input.ok) return { reason: input.reason, detail: input.detail };
     const t = this.thresholds;
     const m = input.metrics;
@@ -107,11 +113,12 @@ export class SequenceJudge {
     if (earlier !== undefined) return { reason: 'duplicate', detail: `same pixels as ${this.nameOf(earlier)}` };
     this.seen.set(input.pixelHash, index);
     if (m.mean < t.blackMean) return { reason: 'black', detail: `mean luma ${m.mean} < ${t.blackMean}` };
-    if (m.stdDev < t.blankStdDev) return { reason: 'blank', detail: `luma deviation ${m.stdDev} < ${t.blankStdDev}` };
+    // Before the flat-field check: an all-white frame is flat too, but a person calls it over-exposed.
     if (m.brightClipped > t.maxBrightClipped) {
       return { reason: 'over-exposed', detail: `${fmt(m.brightClipped * 100, 1)}% of pixels clipped bright > ${t.maxBrightClipped * 100}%` };
     }
     if (m.mean > t.maxMean) return { reason: 'over-exposed', detail: `mean luma ${m.mean} > ${t.maxMean}` };
+    if (m.stdDev < t.blankStdDev) return { reason: 'blank', detail: `luma deviation ${m.stdDev} < ${t.blankStdDev}` };
     if (m.darkClipped > t.maxDarkClipped) {
       return { reason: 'under-exposed', detail: `${fmt(m.darkClipped * 100, 1)}% of pixels clipped dark > ${t.maxDarkClipped * 100}%` };
     }
@@ -137,26 +144,59 @@ export class SequenceJudge {
       ? { ...entry.input.metrics, width: entry.input.width, height: entry.input.height }
       : null;
     if (entry.early) return { index, accepted: false, reason: entry.early.reason, detail: entry.early.detail, metrics };
-    const m = (entry.input as Extract<JudgeInput, { ok: true }>).metrics;
-    const around = this.neighbours(index);
-    // With fewer than two neighbours there is no sequence to judge sharpness against.
-    if (around.length >= 2) {
-      const sharpMedian = median(around.map((e) => (e.input as Extract<JudgeInput, { ok: true }>).metrics.laplacianVariance));
-      const t = this.thresholds;
-      if (m.laplacianVariance < t.blurFraction * sharpMedian && m.blurScore > t.minBlurScore) {
-        entry.eligible = false;
-        return {
-          index,
-          accepted: false,
-          reason: 'blurred',
-          detail:
-            `Laplacian variance ${m.laplacianVariance} < ${t.blurFraction} x neighbours' median ${fmt(sharpMedian)}, ` +
-            `and perceptual blur ${m.blurScore} > ${t.minBlurScore}`,
-          metrics,
-        };
-      }
+    const m = metricsOf(entry);
+    const around = this.neighbours(index).map(metricsOf);
+    // With fewer than two neighbours there is no sequence to judge exposure or sharpness against.
+    const verdict = around.length >= 2 ? (this.exposureVerdict(m, around) ?? this.blurVerdict(m, around)) : undefined;
+    if (!verdict) return { index, accepted: true, reason: null, detail: null, metrics };
+    // A rejected frame no longer counts among the neighbours of the frames after it.
+    entry.eligible = false;
+    return { index, accepted: false, ...verdict, metrics };
+  }
+
+  /**
+   * Exposure against the window around the frame, not the whole sequence: a frame that clips
+   * far more than its neighbours, or whose brightness is a large factor off theirs, stands out
+   * to a person even when it is within the absolute limits; slow drift moves the medians along.
+   */
+  private exposureVerdict(m: FrameMetrics, around: FrameMetrics[]): Verdict | undefined {
+    const t = this.thresholds;
+    const bright = median(around.map((n) => n.brightClipped));
+    if (m.brightClipped - bright > t.maxBrightClippedRise) {
+      return {
+        reason: 'over-exposed',
+        detail: `${pct(m.brightClipped)}% of pixels clipped bright, more than ${pct(t.maxBrightClippedRise)} points above the neighbours' median ${pct(bright)}%`,
+      };
     }
-    return { index, accepted: true, reason: null, detail: null, metrics };
+    const dark = median(around.map((n) => n.darkClipped));
+    if (m.darkClipped - dark > t.maxDarkClippedRise) {
+      return {
+        reason: 'under-exposed',
+        detail: `${pct(m.darkClipped)}% of pixels clipped dark, more than ${pct(t.maxDarkClippedRise)} points above the neighbours' median ${pct(dark)}%`,
+      };
+    }
+    const mean = median(around.map((n) => n.mean));
+    if (m.mean > mean * t.maxMeanRatio) {
+      return { reason: 'over-exposed', detail: `mean luma ${m.mean} > ${t.maxMeanRatio} x neighbours' median ${fmt(mean)}` };
+    }
+    if (m.mean * t.maxMeanRatio < mean) {
+      return { reason: 'under-exposed', detail: `mean luma ${m.mean} < neighbours' median ${fmt(mean)} / ${t.maxMeanRatio}` };
+    }
+    return undefined;
+  }
+
+  private blurVerdict(m: FrameMetrics, around: FrameMetrics[]): Verdict | undefined {
+    const t = this.thresholds;
+    const sharpMedian = median(around.map((n) => n.laplacianVariance));
+    if (m.laplacianVariance < t.blurFraction * sharpMedian && m.blurScore > t.minBlurScore) {
+      return {
+        reason: 'blurred',
+        detail:
+          `Laplacian variance ${m.laplacianVariance} < ${t.blurFraction} x neighbours' median ${fmt(sharpMedian)}, ` +
+          `and perceptual blur ${m.blurScore} > ${t.minBlurScore}`,
+      };
+    }
+    return undefined;
   }
 
 }

@@ -31,7 +31,23 @@ export const QualityThresholdsSchema = z.object({
    * low here and are kept. Default 0.35.
    */
   minBlurScore: z.number().min(0).max(1).default(0.35),
-  /** Frames either side that form the neighbourhood for the blur median. Default 12. */
+  /**
+   * Over-exposed against the neighbours: more than this fraction of the pixels clipped bright
+   * beyond the neighbours' median fraction, even under maxBrightClipped. Default 0.1.
+   */
+  maxBrightClippedRise: z.number().min(0).max(1).default(0.1),
+  /** Under-exposed against the neighbours: as maxBrightClippedRise, for pixels clipped dark. Default 0.25. */
+  maxDarkClippedRise: z.number().min(0).max(1).default(0.25),
+  /**
+   * Over- or under-exposed against the neighbours: the mean luma is more than this factor above
+   * or below the neighbours' median mean. Soft sky frames among ground frames stay within 1.3
+   * and lighting drift moves the median along with it. Default 1.6.
+   */
+  maxMeanRatio: z.number().min(1).default(1.6),
+  /**
+   * Frames either side that form the neighbourhood for the medians (blur and exposure): a
+   * window, so that a sol's slow change of light is judged locally. Default 12.
+   */
   blurWindow: z.number().int().min(1).max(200).default(12),
 });
 export type QualityThresholds = z.infer<typeof QualityThresholdsSchema>;

@@ -69,3 +69,34 @@ describe('mars frames analyze on the labelled sequence derived from a real Navca
     expect(verdicts[1]!.detail).toMatch(/^cannot read the file: ENOENT/);
   });
 });
+
+describe('mars frames analyze on the exposure sequence derived from the same real Navcam frame', () => {
+  const exposure = LabelsSchema.parse(JSON.parse(readFileSync(path.join(fixturesDir, 'frames', 'exposure-labels.json'), 'utf8')));
+  const files = exposure.map((l) => path.join(fixturesDir, 'frames', 'exposure', l.file));
+  const run = spawnSync(process.execPath, ['bin/mars.js', 'frames', 'analyze', ...files, '--json'], { cwd: root, encoding: 'utf8', env });
+  const verdicts = () => VerdictsSchema.parse(JSON.parse(run.stdout));
+
+  it('rejects frames that stand out from their neighbours, and all-white and all-black frames, for their own reason', () => {
+    expect(run.status).toBe(0);
+    const degraded = exposure.map((l, i) => ({ ...l, verdict: verdicts()[i]! })).filter((l) => !l.good);
+    expect(degraded.map((d) => [d.kind, d.verdict.reason])).toEqual([
+      ['over-bright', 'over-exposed'],
+      ['all-white', 'over-exposed'],
+      ['dim', 'under-exposed'],
+      ['all-black', 'black'],
+    ]);
+    // The over-bright frame is under the absolute limit and rejected against its neighbours.
+    const overBright = degraded[0]!.verdict;
+    expect(overBright.metrics.brightClipped).toBeGreaterThan(0.2);
+    expect(overBright.metrics.brightClipped).toBeLessThan(0.25);
+    expect(overBright.detail).toMatch(/clipped bright, more than 10 points above the neighbours' median 0%$/);
+  });
+
+  it("keeps every good frame: a sol's lighting drift and soft sky frames", () => {
+    const good = exposure.map((l, i) => ({ ...l, verdict: verdicts()[i]! })).filter((l) => l.good);
+    expect(good).toHaveLength(27);
+    expect(good.filter((g) => !g.verdict.accepted).map((g) => g.file)).toEqual([]);
+    const means = good.filter((g) => g.kind === 'lighting-drift').map((g) => g.verdict.metrics.mean!);
+    expect(means.at(-1)! / means[0]!).toBeGreaterThan(1.6);
+  });
+});

@@ -54,6 +54,49 @@ describe('SequenceJudge', () => {
     expect(decisions[3]!.detail).toBe("Laplacian variance 2 < 0.2 x neighbours' median 80, and perceptual blur 0.55 > 0.35");
   });
 
+  it('calls an all-white frame over-exposed, an all-black one black, a flat grey one blank', () => {
+    const decisions = judgeAll([
+      frame({ mean: 255, stdDev: 0, brightClipped: 1, entropy: 0 }),
+      frame({ mean: 0, stdDev: 0, darkClipped: 1, entropy: 0 }),
+      frame({ mean: 128, stdDev: 0.5, entropy: 0.1 }),
+    ]);
+    expect(decisions.map((d) => [d.reason, d.detail])).toEqual([
+      ['over-exposed', '100% of pixels clipped bright > 25%'],
+      ['black', 'mean luma 0 < 8'],
+      ['blank', 'luma deviation 0.5 < 2'],
+    ]);
+  });
+
+  it('rejects a frame that stands out from its neighbours in clipping or brightness, under the absolute limits', () => {
+    const decisions = judgeAll([
+      frame(), frame(), frame(),
+      frame({ brightClipped: 0.24, mean: 200 }), // partly clipped, under the absolute 25%
+      frame({ darkClipped: 0.45, mean: 60 }), // under the absolute 50% dark
+      frame({ mean: 60 }), // half its neighbours' light, above the absolute 20
+      frame({ mean: 190 }), // far brighter, under the absolute 235
+      frame({ mean: 140, brightClipped: 0.02 }), // a brighter sky frame: within the factor
+      frame(), frame(),
+    ]);
+    expect(decisions.map((d) => d.reason)).toEqual([null, null, null, 'over-exposed', 'under-exposed', 'under-exposed', 'over-exposed', null, null, null]);
+    expect(decisions[3]!.detail).toBe("24% of pixels clipped bright, more than 10 points above the neighbours' median 0%");
+    expect(decisions[4]!.detail).toBe("45% of pixels clipped dark, more than 25 points above the neighbours' median 0%");
+    expect(decisions[5]!.detail).toBe("mean luma 60 < neighbours' median 110 / 1.6");
+    expect(decisions[6]!.detail).toBe("mean luma 190 > 1.6 x neighbours' median 110");
+  });
+
+  it('follows lighting drift: the medians come from a window, not the whole sequence', () => {
+    // Morning to noon: mean luma 40 to 200 in 3% steps, far apart at the ends, alike nearby.
+    const drift = Array.from({ length: 60 }, (_, i) => frame({ mean: Number((40 * 1.028 ** i).toFixed(3)) }));
+    const decisions = judgeAll(drift);
+    expect(drift.map((f) => (f as Extract<JudgeInput, { ok: true }>).metrics.mean).at(-1)).toBeGreaterThan(200);
+    expect(decisions.filter((d) => !d.accepted)).toEqual([]);
+    // The same dim frame stands out late in the sequence, not early where its neighbours are as dim.
+    const late = judgeAll([...drift.slice(0, 50), frame({ mean: 60 }), ...drift.slice(50)]);
+    expect(late.filter((d) => !d.accepted).map((d) => [d.index, d.reason])).toEqual([[50, 'under-exposed']]);
+    const early = judgeAll([...drift.slice(0, 10), frame({ mean: 60 }), ...drift.slice(10)]);
+    expect(early.filter((d) => !d.accepted)).toEqual([]);
+  });
+
   it('does not judge sharpness without at least two neighbours', () => {
     expect(judgeAll([frame({ laplacianVariance: 1, blurScore: 0.9 }), frame()]).map((d) => d.accepted)).toEqual([true, true]);
   });

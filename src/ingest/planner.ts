@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { PhotoSource } from './source-routing.ts';
 import type { IngestRequest } from '../timelapse/ingest-request.ts';
 import { RoverSchema, type Rover } from '../timelapse/raw-objects.ts';
 
@@ -108,10 +109,12 @@ export interface BackfillOptions {
   maxBatches: number;
   /** Sols per request. */
   batchSize: number;
+  /** The source that serves a rover's photos first (source routing); rovers it gives none for are skipped. */
+  sourceFor: (rover: Rover) => PhotoSource | undefined;
 }
 
 /**
- * Photo requests for the gaps the warehouse found (MARS_GOLD.INGESTION_PLANNING), biggest gaps
+ * Ingest requests (from the source routing gives first) for the gaps the warehouse found (MARS_GOLD.INGESTION_PLANNING), biggest gaps
  * first, each gap cut into batches, at most `maxBatches` in all: a bounded amount of work per
  * planning round, so a large archive is backfilled over many rounds rather than in one flood.
  * The requests are forced: the warehouse, not the object keys, says these sols lack photos (a
@@ -135,10 +138,11 @@ export async function planBackfill(warehouse: Warehouse, options: BackfillOption
   const requests: IngestRequest[] = [];
   for (const raw of rows) {
     const row = PlanningRowSchema.parse(raw);
-    if (row.sol_end < row.sol_start) continue;
+    const source = options.sourceFor(row.rover_name);
+    if (row.sol_end < row.sol_start || !source) continue;
     for (const batch of planSolBatches(row.sol_start, row.sol_end, options.batchSize)) {
       if (requests.length >= options.maxBatches) return requests;
-      requests.push({ source: 'photos', rover: row.rover_name, solStart: batch.solStart, solEnd: batch.solEnd, force: true });
+      requests.push({ source, rover: row.rover_name, solStart: batch.solStart, solEnd: batch.solEnd, force: true });
     }
   }
   return requests;

@@ -1,5 +1,5 @@
 import type { Config } from '../platform/config.ts';
-import { MarsError, ValidationError } from '../platform/errors.ts';
+import { ValidationError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { formatIssues, type HttpClient, type RequestTally } from './http-client.ts';
@@ -17,7 +17,8 @@ import {
 import { fetchPhotosForSol, type ClassicApiTarget } from './sources/classic-photos.ts';
 import { fetchManifest } from './sources/manifests.ts';
 import { fetchTraverseLayer, TRAVERSE_LAYERS } from './sources/mmgis-traverse.ts';
-import { feedVariant, fetchMars2020Sol, fetchMslSols } from './sources/raw-feeds.ts';
+import { FEED_VARIANTS, fetchMars2020Sol, fetchMslSols } from './sources/raw-feeds.ts';
+import { requireSource } from './source-routing.ts';
 import { mergeBatches, type QuarantineItem, type SourceBatch } from './sources/source-batch.ts';
 
 export interface IngestProgress {
@@ -51,44 +52,6 @@ export interface IngestSummary {
   quarantineKey: string | null;
   /** Sols of the range not fetched because they were ingested before the look-back window. */
   skippedSols: number[];
-}
-
-/** The variable each source's root URL comes from. */
-export const SOURCE_URL_VARIABLES: Record<Source, 'NASA_API_BASE_URL' | 'MARS_RAW_BASE_URL' | 'MMGIS_BASE_URL'> = {
-  photos: 'NASA_API_BASE_URL',
-  manifests: 'NASA_API_BASE_URL',
-  feed: 'MARS_RAW_BASE_URL',
-  traverse: 'MMGIS_BASE_URL',
-};
-
-const SOURCE_URL_MEANING: Record<Source, string> = {
-  photos: 'the root of the classic Mars Rover Photos API schema (the folder holding rovers/ and manifests/)',
-  manifests: 'the root of the classic Mars Rover Photos API schema (the folder holding rovers/ and manifests/)',
-  feed: 'the root of the mars.nasa.gov raw-image feeds, e.g. https://mars.nasa.gov',
-  traverse: 'the root of the MMGIS maps, e.g. https://mars.nasa.gov/mmgis-maps',
-};
-
-/** The root URL configured for a source, or undefined when its variable is unset. */
-export function sourceBaseUrl(config: Config, source: Source): string | undefined {
-  if (source === 'feed') return config.nasa.rawBaseUrl;
-  if (source === 'traverse') return config.nasa.mmgisBaseUrl;
-  return config.nasa.apiBaseUrl;
-}
-
-/** Nothing to fetch from: says which variable to set and to what. */
-export class SourceNotConfiguredError extends MarsError {
-  constructor(readonly source: Source) {
-    super(
-      `${SOURCE_URL_VARIABLES[source]} is not set: set it to ${SOURCE_URL_MEANING[source]}, or to the URL \`mars replay --dir <folder>\` prints, to ingest ${source}`,
-      'SOURCE_NOT_CONFIGURED',
-    );
-  }
-}
-
-function requireBaseUrl(config: Config, source: Source): string {
-  const url = sourceBaseUrl(config, source);
-  if (!url) throw new SourceNotConfiguredError(source);
-  return url;
 }
 
 function solsOf(batch: SolBatch): number[] {
@@ -185,13 +148,14 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
   try {
     switch (req.source) {
       case 'photos': {
-        const target: ClassicApiTarget = { baseUrl: requireBaseUrl(deps.config, 'photos'), apiKey: deps.config.nasa.apiKey };
+        const target: ClassicApiTarget = { baseUrl: requireSource(deps.config, 'photos', req.rover), apiKey: deps.config.nasa.apiKey };
         await ingestSols((batch, onSol) => fetchEachSol(batch, onSol, (sol) => fetchPhotosForSol(deps.http, target, req.rover, sol, { tally })), null);
         break;
       }
       case 'feed': {
-        const baseUrl = requireBaseUrl(deps.config, 'feed');
-        const variant = feedVariant(req.rover);
+        const baseUrl = requireSource(deps.config, 'feed', req.rover);
+        // requireSource refused rovers without a feed.
+        const variant = FEED_VARIANTS[req.rover]!;
         await ingestSols(async (batch, onSol) => {
           if (variant === 'msl') {
             const fetched = await fetchMslSols(deps.http, baseUrl, batch.solStart, batch.solEnd, { tally });
@@ -203,7 +167,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
         break;
       }
       case 'manifests': {
-        const target: ClassicApiTarget = { baseUrl: requireBaseUrl(deps.config, 'manifests'), apiKey: deps.config.nasa.apiKey };
+        const target: ClassicApiTarget = { baseUrl: requireSource(deps.config, 'manifests', req.rover), apiKey: deps.config.nasa.apiKey };
         progress(0, 1, 'manifest');
         const fetched = await fetchManifest(deps.http, target, req.rover, { tally });
         if (fetched.records.length > 0) await writeRaw(fetched, { solStart: null, solEnd: null, variant: null });
@@ -212,7 +176,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
         break;
       }
       case 'traverse': {
-        const baseUrl = requireBaseUrl(deps.config, 'traverse');
+        const baseUrl = requireSource(deps.config, 'traverse', req.rover);
         let done = 0;
         progress(0, TRAVERSE_LAYERS.length, 'start');
         for (const layer of TRAVERSE_LAYERS) {

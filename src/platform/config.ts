@@ -8,13 +8,25 @@ import type { Source } from '../timelapse/raw-objects.ts';
  * names the variable and says what it expects.
  */
 
-const optionalUrl = (what: string) =>
+const urlOrNothing = (what: string) =>
   z
     .string()
-    .trim()
-    .transform((value) => (value === '' ? undefined : value))
-    .pipe(z.url({ protocol: /^https?$/, message: `expected ${what} (an http(s) URL)` }).optional())
-    .optional();
+    .transform((value) => (value.trim() === '' ? undefined : value.trim()))
+    .pipe(z.url({ protocol: /^https?$/, message: `expected ${what} (an http(s) URL)` }).optional());
+
+const optionalUrl = (what: string) => urlOrNothing(what).optional();
+
+/**
+ * A URL that NASA serves publicly, used when the variable is unset, so a machine with internet
+ * needs no configuration; set it empty to turn that source off.
+ */
+const publicUrl = (what: string, fallback: string) => z.string().default(fallback).pipe(urlOrNothing(what));
+
+/** NASA's public roots of the live sources (no key needed). */
+export const NASA_PUBLIC_ROOTS = {
+  MARS_RAW_BASE_URL: 'https://mars.nasa.gov',
+  MMGIS_BASE_URL: 'https://mars.nasa.gov/mmgis-maps',
+} as const;
 
 /** A whole number in decimal; an empty value means the default (as for URLs), never 0. */
 const intFrom = (min: number, max: number, fallback: number) =>
@@ -53,8 +65,8 @@ export const DEFAULT_DOWNLOAD_HOSTS = [
 const EnvSchema = z.object({
   NASA_API_BASE_URL: optionalUrl('the root of the classic Mars Rover Photos API schema'),
   NASA_API_KEY: z.string().min(1).default('DEMO_KEY'),
-  MARS_RAW_BASE_URL: optionalUrl('the root of the mars.nasa.gov raw-image feeds'),
-  MMGIS_BASE_URL: optionalUrl('the root of the MMGIS maps (…/mmgis-maps)'),
+  MARS_RAW_BASE_URL: publicUrl('the root of the mars.nasa.gov raw-image feeds', NASA_PUBLIC_ROOTS.MARS_RAW_BASE_URL),
+  MMGIS_BASE_URL: publicUrl('the root of the MMGIS maps (…/mmgis-maps)', NASA_PUBLIC_ROOTS.MMGIS_BASE_URL),
   NASA_RATE_LIMIT_PER_HOUR: intFrom(1, 1_000_000, 1000),
   HTTP_CONCURRENCY: intFrom(1, 64, 4),
   HTTP_TIMEOUT_MS: intFrom(100, 600_000, 30_000),

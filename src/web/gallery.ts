@@ -9,11 +9,13 @@ import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } fr
 import type { EventLog } from './event-log.ts';
 import type { GalleryData } from './gallery-data.ts';
 import { serveMedia } from './media-route.ts';
-import { listPage } from './pages/list-page.ts';
+import { listPage, type ListPageInput } from './pages/list-page.ts';
 import { runPage } from './pages/run-page.ts';
 
 export interface GalleryDeps {
   data: GalleryData;
+  /** Where each rover's photos come from (source routing), for the request form. */
+  sourceRoutes: ListPageInput['sourceRoutes'];
   store: ObjectStore;
   events: EventLog;
   /** Publishes a command to `timelapse-commands`, exactly as any other producer would. */
@@ -45,7 +47,7 @@ export function createGallery(deps: GalleryDeps): RouteHandler {
         const [runs, suggestions] = await Promise.all([deps.data.listRuns(), deps.data.suggestions()]);
         const known = new Set(runs.map((r) => r.request_id));
         const pending = deps.events.pending().filter((e) => !known.has(e.requestId));
-        sendHtml(res, 200, listPage({ runs, pending, suggestions }));
+        sendHtml(res, 200, listPage({ runs, pending, suggestions, sourceRoutes: deps.sourceRoutes }));
         return true;
       }
       const runMatch = /^\/runs\/([^/]+)$/.exec(path);

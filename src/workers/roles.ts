@@ -16,6 +16,7 @@ import { IngestWorkers } from './ingest/ingest-workers.ts';
 import { SharedTokenBucket } from './ingest/shared-token-bucket.ts';
 import { loadOnEvent } from './loader/load-on-event.ts';
 import { CoalescingRunner } from './models/coalescing-runner.ts';
+import { photoRoutes } from '../ingest/source-routing.ts';
 import { planNextBatches } from './models/plan-next-batches.ts';
 import type { RoleContext, RoleDefinition } from './role.ts';
 import { timelapseRenderRole } from './timelapse/render-role.ts';
@@ -90,6 +91,7 @@ export const modelsRole: RoleDefinition = {
         const next = await planNextBatches(warehouse, {
           windowSols: ctx.config.models.plannerWindowSols,
           maxBatches: ctx.config.models.plannerMaxBatches,
+          sourceFor: (rover) => photoRoutes(ctx.config, rover)[0]?.source,
         });
         for (const request of next) await ctx.producer.publish(Topics.ingestionScheduling, request, `${request.source}/${request.rover}`);
         if (next.length > 0) logger.info({ batches: next }, 'planner scheduled ingestion for gaps');

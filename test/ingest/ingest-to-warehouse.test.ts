@@ -93,7 +93,7 @@ describe('ingest, then warehouse build', () => {
     expect(await rows("SELECT COUNT(*) AS sols, MIN(sol) AS first FROM MARS_SILVER.VALIDATION_PHOTO_GAPS WHERE rover_name = 'curiosity'")).toEqual([
       { sols: 3574, first: 1 },
     ]);
-    expect(await planBackfill(warehouse, { rover: 'curiosity', maxBatches: 2, batchSize: 10 })).toEqual([
+    expect(await planBackfill(warehouse, { rover: 'curiosity', maxBatches: 2, batchSize: 10, sourceFor: () => 'photos' })).toEqual([
       { source: 'photos', rover: 'curiosity', solStart: 1, solEnd: 10, force: true },
       { source: 'photos', rover: 'curiosity', solStart: 11, solEnd: 20, force: true },
     ]);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchSols, ingestedSols, planBackfill, planSolBatches, solsToFetch } from '../../src/ingest/planner.ts';
+import { photoRoutes } from '../../src/ingest/source-routing.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
@@ -76,6 +78,9 @@ describe('ingestedSols', () => {
   });
 });
 
+/** Routing as with only a classic API mirror configured. */
+const classicOnly = () => 'photos' as const;
+
 describe('planBackfill', () => {
   let warehouse: DuckDbWarehouse;
   let cleanup: () => Promise<void>;
@@ -97,16 +102,30 @@ describe('planBackfill', () => {
   });
 
   it('returns bounded, forced photo requests, biggest gaps first', async () => {
-    expect(await planBackfill(warehouse, { maxBatches: 3, batchSize: 10 })).toEqual([
+    expect(await planBackfill(warehouse, { maxBatches: 3, batchSize: 10, sourceFor: classicOnly })).toEqual([
       { source: 'photos', rover: 'spirit', solStart: 3, solEnd: 4, force: true },
       { source: 'photos', rover: 'curiosity', solStart: 0, solEnd: 9, force: true },
       { source: 'photos', rover: 'curiosity', solStart: 10, solEnd: 19, force: true },
     ]);
   });
 
+  it('asks the source routing gives first: the feed for Curiosity, nothing for Spirit without a classic mirror', async () => {
+    const feedOnly = loadConfig({ MARS_RAW_BASE_URL: 'http://127.0.0.1:9' });
+    const both = loadConfig({ MARS_RAW_BASE_URL: 'http://127.0.0.1:9', NASA_API_BASE_URL: 'http://127.0.0.1:8' });
+    const plan = (config: Config) => planBackfill(warehouse, { maxBatches: 2, batchSize: 10, sourceFor: (rover) => photoRoutes(config, rover)[0]?.source });
+    expect(await plan(feedOnly)).toEqual([
+      { source: 'feed', rover: 'curiosity', solStart: 0, solEnd: 9, force: true },
+      { source: 'feed', rover: 'curiosity', solStart: 10, solEnd: 19, force: true },
+    ]);
+    expect(await plan(both)).toEqual([
+      { source: 'photos', rover: 'spirit', solStart: 3, solEnd: 4, force: true },
+      { source: 'feed', rover: 'curiosity', solStart: 0, solEnd: 9, force: true },
+    ]);
+  });
+
   it('plans one rover only when asked', async () => {
-    const requests = await planBackfill(warehouse, { rover: 'curiosity', maxBatches: 10, batchSize: 10 });
+    const requests = await planBackfill(warehouse, { rover: 'curiosity', maxBatches: 10, batchSize: 10, sourceFor: classicOnly });
     expect(requests.map((r) => `${r.rover} ${r.solStart}-${r.solEnd}`)).toEqual(['curiosity 0-9', 'curiosity 10-19', 'curiosity 20-24', 'curiosity 100-100']);
-    expect(await planBackfill(warehouse, { maxBatches: 0, batchSize: 10 })).toEqual([]);
+    expect(await planBackfill(warehouse, { maxBatches: 0, batchSize: 10, sourceFor: classicOnly })).toEqual([]);
   });
 });

@@ -12,10 +12,10 @@ export const replayFixtures = path.join(fixturesDir, 'replay');
 /** The real NASA recordings plus the feed responses derived from them. */
 export const allRecordings = [nasaFixtures, replayFixtures];
 
-/** A configuration whose three source roots point at `url`. */
+/** A configuration whose three source roots point at `url`, or with every source off. */
 export function configFor(url: string | undefined, env: Record<string, string> = {}): Config {
   return loadConfig({
-    ...(url ? { NASA_API_BASE_URL: url, MARS_RAW_BASE_URL: url, MMGIS_BASE_URL: url } : {}),
+    ...(url ? { NASA_API_BASE_URL: url, MARS_RAW_BASE_URL: url, MMGIS_BASE_URL: url } : { MARS_RAW_BASE_URL: '', MMGIS_BASE_URL: '' }),
     NASA_API_KEY: 'TEST_KEY',
     DATA_DIR: 'unused-in-ingest-tests',
     ...env,

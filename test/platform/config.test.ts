@@ -14,6 +14,13 @@ describe('loadConfig', () => {
     expect(config.nasa.rateLimitPerHour).toBe(1000);
   });
 
+  it("defaults the live sources to NASA's public roots, and an empty value turns one off", () => {
+    expect(loadConfig({}).nasa).toMatchObject({ apiBaseUrl: undefined, rawBaseUrl: 'https://mars.nasa.gov', mmgisBaseUrl: 'https://mars.nasa.gov/mmgis-maps' });
+    expect(loadConfig({ MARS_RAW_BASE_URL: '', MMGIS_BASE_URL: ' ' }).nasa).toMatchObject({ rawBaseUrl: undefined, mmgisBaseUrl: undefined });
+    expect(loadConfig({ MARS_RAW_BASE_URL: 'http://127.0.0.1:9' }).nasa.rawBaseUrl).toBe('http://127.0.0.1:9');
+    expect(() => loadConfig({ MARS_RAW_BASE_URL: 'mars.nasa.gov' })).toThrow('MARS_RAW_BASE_URL: expected the root of the mars.nasa.gov raw-image feeds (an http(s) URL)');
+  });
+
   it('parses lists and numbers', () => {
     const config = loadConfig({
       KAFKA_BROKERS: 'a:9092, b:9092',

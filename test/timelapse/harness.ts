@@ -68,6 +68,8 @@ export async function startTimelapseHarness(options: HarnessOptions = {}): Promi
     DATA_DIR: temp.dir,
     DUCKDB_PATH: path.join(temp.dir, 'warehouse.duckdb'),
     NASA_API_BASE_URL: replay.url,
+    // The classic mirror only, as these tests were written for; the feeds are tested on their own.
+    MARS_RAW_BASE_URL: '',
     MMGIS_BASE_URL: replay.url,
     DOWNLOAD_ALLOWED_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'silent',

@@ -1,3 +1,6 @@
+import { describeRoute } from '../../src/ingest/source-routing.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { ROVERS, type Rover } from '../../src/timelapse/raw-objects.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,8 +69,10 @@ beforeAll(async () => {
   s3 = await startTestS3();
   await s3.store.putBuffer(VIDEO_KEY, video, 'video/mp4');
   await s3.store.putBuffer('raw/photos/perseverance/secret.json', Buffer.from('{}'), 'application/json');
+  const routing = loadConfig({ MARS_RAW_BASE_URL: 'http://127.0.0.1:9' });
   const gallery = createGallery({
     data,
+    sourceRoutes: Object.fromEntries(ROVERS.map((rover) => [rover, describeRoute(routing, rover)])) as Record<Rover, string>,
     store: s3.store as ObjectStore,
     events,
     publishCommand: async (command) => {
@@ -153,6 +158,13 @@ describe('pages', () => {
     expect(body).toContain('2 frames used, 1 rejected');
     expect(body).toContain('id="request-form"');
     expect(body).toContain(`src="/media/${run.poster_key}"`);
+  });
+
+  it('says in the form where each rover\'s photos come from, and what to set where nothing serves it', async () => {
+    const body = await (await fetch(`${base}/`)).text();
+    expect(body).toContain('>curiosity (raw-image feed)</option>');
+    expect(body).toContain('>perseverance (raw-image feed)</option>');
+    expect(body).toContain('>spirit (no source: set NASA_API_BASE_URL)</option>');
   });
 
   it('run page has the player, frame table, map, and links only to safe origins', async () => {

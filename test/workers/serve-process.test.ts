@@ -53,6 +53,8 @@ describe('mars serve as a process: SIGKILL mid-load, restart, SIGTERM', () => {
       S3_SECRET_KEY: s3.s3.secretKey,
       S3_BUCKET: s3.store.bucket,
       NASA_API_BASE_URL: replay.url,
+      // The classic mirror only, as these tests were written for; the feeds are tested on their own.
+      MARS_RAW_BASE_URL: '',
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: prefix,
       // A killed worker's ingest jobs are taken over after 2 s instead of 30.
@@ -146,6 +148,8 @@ describe('mars serve on embedded parts (KAFKA_BROKERS and S3_ENDPOINT unset)', (
     const serve = await spawnServe({
       DATA_DIR: temp.dir,
       NASA_API_BASE_URL: replay.url,
+      // The classic mirror only, as these tests were written for; the feeds are tested on their own.
+      MARS_RAW_BASE_URL: '',
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: prefix,
       MODEL_DEBOUNCE_MS: '300',

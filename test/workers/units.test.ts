@@ -145,16 +145,18 @@ describe('planning the next batches after a model run', () => {
           ('curiosity', 101, 125, 300, 'not ingested'),
           ('curiosity', 95, 97, 30, 'partly ingested');
       `);
+      // Routing as with a classic API mirror configured: every rover's gaps are planned.
+      const sourceFor = () => 'photos' as const;
       const sols = (requests: Array<{ rover: string; solStart?: number; solEnd?: number }>) => requests.map((r) => `${r.rover} ${r.solStart}-${r.solEnd}`);
-      expect(sols(await planNextBatches(warehouse, { windowSols: 10, maxBatches: 3 }))).toEqual(['curiosity 101-110', 'curiosity 111-120', 'curiosity 121-125']);
-      expect(sols(await planNextBatches(warehouse, { windowSols: 10, maxBatches: 10 }))).toEqual([
+      expect(sols(await planNextBatches(warehouse, { windowSols: 10, maxBatches: 3, sourceFor }))).toEqual(['curiosity 101-110', 'curiosity 111-120', 'curiosity 121-125']);
+      expect(sols(await planNextBatches(warehouse, { windowSols: 10, maxBatches: 10, sourceFor }))).toEqual([
         'curiosity 101-110',
         'curiosity 111-120',
         'curiosity 121-125',
         'curiosity 95-97',
       ]);
-      expect(sols(await planNextBatches(warehouse, { windowSols: 1000, maxBatches: 2 }))).toEqual(['curiosity 10-19', 'curiosity 20-29']);
-      expect(await planNextBatches(warehouse, { windowSols: 0, maxBatches: 10 })).toEqual([]);
+      expect(sols(await planNextBatches(warehouse, { windowSols: 1000, maxBatches: 2, sourceFor }))).toEqual(['curiosity 10-19', 'curiosity 20-29']);
+      expect(await planNextBatches(warehouse, { windowSols: 0, maxBatches: 10, sourceFor })).toEqual([]);
     } finally {
       await warehouse.close();
     }

@@ -4,7 +4,8 @@ import { formatIssues, HttpClient } from '../../ingest/http-client.ts';
 import { createProgressReporter } from '../../ingest/ingest-progress.ts';
 import { IngestRequestSchema, parseSolRange } from '../../timelapse/ingest-request.ts';
 import { ROVERS, SOURCES, type Source } from '../../timelapse/raw-objects.ts';
-import { runIngest, SourceNotConfiguredError, sourceBaseUrl, type IngestSummary } from '../../ingest/run-ingest.ts';
+import { runIngest, type IngestSummary } from '../../ingest/run-ingest.ts';
+import { requireSource } from '../../ingest/source-routing.ts';
 import { withRuntime } from '../context.ts';
 
 interface IngestOptions {
@@ -39,8 +40,9 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON instead of a line')
     .addHelpText(
       'after',
-      '\nSources read their root URL from NASA_API_BASE_URL (photos, manifests), MARS_RAW_BASE_URL (feed)\n' +
-        'and MMGIS_BASE_URL (traverse); `mars replay` serves recorded responses for all three.',
+      '\nSources read their root URL from MARS_RAW_BASE_URL (feed: Perseverance and Curiosity; default https://mars.nasa.gov),\n' +
+        'MMGIS_BASE_URL (traverse; default https://mars.nasa.gov/mmgis-maps) and NASA_API_BASE_URL (photos and\n' +
+        'manifests: a mirror of the classic API, the only source for Spirit and Opportunity); `mars replay` serves all of them.',
     )
     .action(async (source: Source, options: IngestOptions) => {
       const parsed = IngestRequestSchema.safeParse({
@@ -53,7 +55,8 @@ export function register(program: Command): void {
       const request = parsed.data;
 
       const summary = await withRuntime(async ({ config, logger, runtime }) => {
-        if (!sourceBaseUrl(config, source)) throw new SourceNotConfiguredError(source);
+        // Refused before anything starts: a rover the source never serves, or its variable set empty.
+        requireSource(config, source, request.rover);
         const store = await runtime.objectStore();
         const http = HttpClient.fromConfig(config, logger);
         const progress = createProgressReporter(`ingest ${source} ${request.rover}`);

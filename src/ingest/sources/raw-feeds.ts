@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MarsError } from '../../platform/errors.ts';
 import type { HttpClient, RequestTally } from '../http-client.ts';
 import type { Rover } from '../../timelapse/raw-objects.ts';
 import { DEFAULT_MAX_PAGES } from './classic-photos.ts';
@@ -62,14 +61,6 @@ export const MslItemSchema = z.looseObject({
   date_taken: z.string().optional(),
   extended: z.looseObject({ sclk, sample_type: sampleType }).nullable().optional(),
 });
-
-export function feedVariant(rover: Rover): FeedVariant {
-  const variant = FEED_VARIANTS[rover];
-  if (!variant) {
-    throw new MarsError(`mars.nasa.gov has no raw-image feed for ${rover}; it has feeds for perseverance and curiosity`, 'NO_SUCH_FEED');
-  }
-  return variant;
-}
 
 export function mars2020Url(baseUrl: string, sol: number, page: number, perPage = FEED_PAGE_SIZE): string {
   const query = new URLSearchParams({

@@ -1,4 +1,4 @@
-import { ROVERS } from '../../timelapse/raw-objects.ts';
+import { ROVERS, type Rover } from '../../timelapse/raw-objects.ts';
 import type { TimelapseEvent } from '../../timelapse/schemas.ts';
 import type { RunRow } from '../gallery-data.ts';
 import { html, raw, urlPart } from '../html.ts';
@@ -16,7 +16,15 @@ export interface Suggestion {
   frames: number;
 }
 
-export function listPage(input: { runs: RunRow[]; pending: TimelapseEvent[]; suggestions: Suggestion[] }): string {
+export interface ListPageInput {
+  runs: RunRow[];
+  pending: TimelapseEvent[];
+  suggestions: Suggestion[];
+  /** Where each rover's photos come from (source routing), shown beside it in the form. */
+  sourceRoutes: Record<Rover, string>;
+}
+
+export function listPage(input: ListPageInput): string {
   const first = input.suggestions[0];
   const cards = input.runs.map((run) => {
     const rejected = run.frames_total !== null && run.frames_accepted !== null ? run.frames_total - run.frames_accepted : null;
@@ -38,7 +46,7 @@ export function listPage(input: { runs: RunRow[]; pending: TimelapseEvent[]; sug
   const body = html`
 <h2>Request a timelapse</h2>
 <form class="request" id="request-form" autocomplete="off">
-  <label>Rover<select name="rover">${ROVERS.map((r) => html`<option value="${r}"${raw(first?.rover === r ? ' selected' : '')}>${r}</option>`)}</select></label>
+  <label>Rover<select name="rover">${ROVERS.map((r) => html`<option value="${r}"${raw(first?.rover === r ? ' selected' : '')}>${r} (${input.sourceRoutes[r]})</option>`)}</select></label>
   <label>Camera<input name="camera" required list="cameras" value="${first?.camera ?? ''}" placeholder="NAVCAM_LEFT"></label>
   <datalist id="cameras">${[...new Set(input.suggestions.map((s) => s.camera))].map((c) => html`<option value="${c}">`)}</datalist>
   <label>Sols<input name="sols" required class="small" value="${first ? `${first.solStart}-${first.solEnd}` : ''}" placeholder="394-394" pattern="\\d+(-\\d+)?"></label>

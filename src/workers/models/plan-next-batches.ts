@@ -1,5 +1,5 @@
 import type { IngestRequest } from '../../timelapse/ingest-request.ts';
-import { planBackfill } from '../../ingest/planner.ts';
+import { planBackfill, type BackfillOptions } from '../../ingest/planner.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 
 export interface PlanWindow {
@@ -9,6 +9,8 @@ export interface PlanWindow {
   maxBatches: number;
   /** Sols per request. Default 10, as `mars ingest`. */
   batchSize?: number;
+  /** The source that serves a rover's photos first; rovers without one are not planned. */
+  sourceFor: BackfillOptions['sourceFor'];
 }
 
 /**
@@ -26,7 +28,7 @@ export async function planNextBatches(warehouse: Warehouse, window: PlanWindow):
     ).map((row) => [row.rover, Number(row.newest)]),
   );
   // Ask for more than we keep: the biggest (often oldest) gaps come first and may all lie outside the window.
-  const candidates = await planBackfill(warehouse, { maxBatches: window.maxBatches * 20, batchSize: window.batchSize ?? 10 });
+  const candidates = await planBackfill(warehouse, { maxBatches: window.maxBatches * 20, batchSize: window.batchSize ?? 10, sourceFor: window.sourceFor });
   return candidates
     .filter((request) => {
       const top = newest.get(request.rover);

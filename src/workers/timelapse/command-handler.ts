@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import { batchSols, ingestedSols } from '../../ingest/planner.ts';
+import { SourceNotConfiguredError, type PhotoSource } from '../../ingest/source-routing.ts';
 import type { Rover } from '../../timelapse/raw-objects.ts';
 import type { IngestionCommand } from '../../timelapse/topics.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -20,6 +21,11 @@ export interface CommandHandlerDeps {
   publishEvent: (event: TimelapseEvent) => Promise<void>;
   /** Publishes to `ingestion-scheduling`. */
   scheduleIngestion: (command: IngestionCommand) => Promise<void>;
+  /**
+   * The sources that serve a rover's photo metadata, in order (`requirePhotoRoutes` of the
+   * configuration); throws a SourceNotConfiguredError naming the variable when none does.
+   */
+  photoSources: (rover: Rover) => PhotoSource[];
   /** A presigned (or otherwise watchable) URL for a published video key. */
   videoUrl: (key: string) => Promise<string>;
   logger: Logger;
@@ -76,15 +82,28 @@ export class TimelapseCommandHandler {
       }
       await this.publish({ requestId, status: 'accepted', frames: frames.length });
     } else {
+      let sources: PhotoSource[];
+      try {
+        sources = this.deps.photoSources(command.rover);
+      } catch (error) {
+        if (error instanceof SourceNotConfiguredError) {
+          await this.fail(requestId, `sols ${describeSols(missingSols)} of ${command.rover} were never ingested and no source can fetch them: ${error.message}`);
+          return;
+        }
+        throw error;
+      }
       await this.publish({ requestId, status: 'accepted' });
-      for (const batch of batchSols(missingSols, this.deps.ingestBatchSols ?? 10)) {
-        await this.deps.scheduleIngestion({
-          source: 'photos',
-          rover: command.rover,
-          solStart: batch.solStart,
-          solEnd: batch.solEnd,
-          requestId: `${requestId}:photos:${batch.solStart}-${batch.solEnd}`,
-        });
+      // Every configured source, feeds first: the warehouse keeps one row per exposure either way.
+      for (const source of sources) {
+        for (const batch of batchSols(missingSols, this.deps.ingestBatchSols ?? 10)) {
+          await this.deps.scheduleIngestion({
+            source,
+            rover: command.rover,
+            solStart: batch.solStart,
+            solEnd: batch.solEnd,
+            requestId: `${requestId}:${source}:${batch.solStart}-${batch.solEnd}`,
+          });
+        }
       }
       this.logger.info({ requestId, missingSols }, 'metadata missing: ingestion scheduled');
       await this.publish({ requestId, status: 'progress', stage: 'ingest', fraction: 0, message: `waiting for sols ${describeSols(missingSols)} to be ingested` });

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
+import { describeRoute, requirePhotoRoutes } from '../../ingest/source-routing.ts';
 import type { KafkaProducer } from '../../platform/kafka/producer.ts';
 import { TopicConsumer } from '../../platform/kafka/consumer.ts';
 import { once, type Service } from '../../platform/lifecycle.ts';
@@ -15,6 +16,7 @@ import type { RoleDefinition } from '../role.ts';
 import { TimelapseCommandHandler } from './command-handler.ts';
 import { RENDER_QUEUE, type RenderJobInput } from './render-job.ts';
 import { RequestLedger } from './request-ledger.ts';
+import { ROVERS, type Rover } from '../../timelapse/raw-objects.ts';
 import type { TimelapseEvent } from '../../timelapse/schemas.ts';
 import { Topics, TimelapseTopics } from '../../timelapse/topics.ts';
 
@@ -70,6 +72,7 @@ export const timelapseCommandsRole: RoleDefinition = {
       queue: renderQueue.queue,
       publishEvent: eventPublisher(ctx.producer),
       scheduleIngestion: (command) => ctx.producer.publish(Topics.ingestionScheduling, command, `${command.rover}/${command.solStart}`),
+      photoSources: (rover) => requirePhotoRoutes(ctx.config, rover).map((route) => route.source),
       videoUrl: presignedVideoUrl(store),
       logger: ctx.logger,
       metadataTimeoutMs: ctx.config.timelapse.metadataTimeoutMs,
@@ -120,6 +123,7 @@ export const galleryRole: RoleDefinition = {
     ctx.http.mount(
       createGallery({
         data: new WarehouseGalleryData(warehouse),
+        sourceRoutes: Object.fromEntries(ROVERS.map((rover) => [rover, describeRoute(ctx.config, rover)])) as Record<Rover, string>,
         store,
         events: log,
         publishCommand: (command) => ctx.producer.publish(TimelapseTopics.commands, command, command.requestId),

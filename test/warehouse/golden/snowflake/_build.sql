@@ -84,7 +84,9 @@ SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND t
 CREATE OR REPLACE TABLE MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE AS
 -- One row per image, harmonised across the classic Photos API and the two raw-image feeds.
 -- Re-ingesting a sol replaces its rows (latest ingestion wins); the classic API knows no
--- sample type (its images are full frames), sizes, clock or time taken.
+-- sample type (its images are full frames), sizes, clock or time taken. The feeds put
+-- `sample_type` at the top level or under `extended` (the recorded Curiosity response), and
+-- Curiosity's `https_url` is preferred over its `url`.
 WITH classic AS (
   SELECT
     b.record:id::VARCHAR AS image_id,
@@ -112,15 +114,18 @@ mars2020 AS (
     'mars2020_feed' AS source,
     b.rover AS rover_name,
     TRY_TO_NUMBER(TO_VARCHAR(b.record:sol)) AS sol,
-    CAST(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR) AS DATE) AS earth_date,
+    CAST(COALESCE(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR), TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR)) AS DATE) AS earth_date,
     b.record:camera.instrument::VARCHAR AS camera_name,
     CAST(NULL AS VARCHAR) AS camera_full_name,
-    COALESCE(b.record:image_files.full_res::VARCHAR, b.record:image_files.large::VARCHAR) AS img_src,
-    LOWER(b.record:sample_type::VARCHAR) AS sample_type,
+    COALESCE(
+      b.record:image_files.full_res::VARCHAR, b.record:image_files.large::VARCHAR,
+      b.record:image_files.medium::VARCHAR, b.record:image_files.small::VARCHAR
+    ) AS img_src,
+    LOWER(COALESCE(b.record:sample_type::VARCHAR, b.record:extended.sample_type::VARCHAR)) AS sample_type,
     TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 1) AS INTEGER) AS width,
     TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 2) AS INTEGER) AS height,
     TRY_TO_DOUBLE(TO_VARCHAR(b.record:extended.sclk)) AS sclk,
-    TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR) AS taken_at,
+    COALESCE(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR), TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR)) AS taken_at,
     b.record:extended.sequence_id::VARCHAR AS sequence_id,
     b.ingested_at, b.load_id, b.record_index, b.object_key
   FROM MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE b
@@ -133,15 +138,15 @@ msl AS (
     'msl_feed' AS source,
     b.rover AS rover_name,
     TRY_TO_NUMBER(TO_VARCHAR(b.record:sol)) AS sol,
-    CAST(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR) AS DATE) AS earth_date,
+    CAST(COALESCE(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR), TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR)) AS DATE) AS earth_date,
     b.record:instrument::VARCHAR AS camera_name,
     CAST(NULL AS VARCHAR) AS camera_full_name,
-    b.record:url::VARCHAR AS img_src,
-    LOWER(b.record:sample_type::VARCHAR) AS sample_type,
+    COALESCE(b.record:https_url::VARCHAR, b.record:url::VARCHAR) AS img_src,
+    LOWER(COALESCE(b.record:sample_type::VARCHAR, b.record:extended.sample_type::VARCHAR)) AS sample_type,
     TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 1) AS INTEGER) AS width,
     TRY_CAST(REGEXP_SUBSTR(b.record:extended.dimension::VARCHAR, '([0-9]+)[^0-9]+([0-9]+)', 1, 1, 'e', 2) AS INTEGER) AS height,
     TRY_TO_DOUBLE(TO_VARCHAR(b.record:extended.sclk)) AS sclk,
-    TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR) AS taken_at,
+    COALESCE(TRY_TO_TIMESTAMP_NTZ(b.record:date_taken::VARCHAR), TRY_TO_TIMESTAMP_NTZ(b.record:date_taken_utc::VARCHAR)) AS taken_at,
     b.record:extended.sequence_id::VARCHAR AS sequence_id,
     b.ingested_at, b.load_id, b.record_index, b.object_key
   FROM MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE b

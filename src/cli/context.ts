@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
-import { Runtime } from '../platform/runtime.ts';
+import { Runtime } from '../workers/runtime.ts';
 
 export interface CommandContext {
   config: Config;

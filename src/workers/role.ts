@@ -4,7 +4,7 @@ import type { Config } from '../platform/config.ts';
 import type { KafkaProducer } from '../platform/kafka/producer.ts';
 import type { Service } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { Runtime } from '../platform/runtime.ts';
+import type { Runtime } from './runtime.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
 /** What every role gets from `mars serve`: shared, opened once, closed by the service. */

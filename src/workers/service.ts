@@ -5,7 +5,7 @@ import { provisionTopics } from '../platform/kafka/provision.ts';
 import { ALL_TOPICS } from '../timelapse/topics.ts';
 import { closeAll, once, type Service } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { Runtime } from '../platform/runtime.ts';
+import type { Runtime } from './runtime.ts';
 import { ServiceMetrics } from './metrics.ts';
 import type { RoleContext, RoleDefinition } from './role.ts';
 import { ROLES } from './roles.ts';

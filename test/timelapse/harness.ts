@@ -5,7 +5,7 @@ import { runIngest } from '../../src/ingest/run-ingest.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { closeAll } from '../../src/platform/lifecycle.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
-import { Runtime } from '../../src/platform/runtime.ts';
+import { Runtime } from '../../src/workers/runtime.ts';
 import type { RoleDefinition } from '../../src/workers/role.ts';
 import { MarsService } from '../../src/workers/service.ts';
 import type { FinalEvent } from '../../src/workers/timelapse/follow-request.ts';

@@ -3,7 +3,7 @@
 import { renderTimelapse } from '../../src/media/render-timelapse.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { Runtime } from '../../src/platform/runtime.ts';
+import { Runtime } from '../../src/workers/runtime.ts';
 import { RenderWorker } from '../../src/workers/timelapse/render-worker.ts';
 import { RequestLedger } from '../../src/workers/timelapse/request-ledger.ts';
 import { eventPublisher, presignedVideoUrl } from '../../src/workers/timelapse/roles.ts';

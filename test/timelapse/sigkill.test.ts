@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
-import { Runtime } from '../../src/platform/runtime.ts';
+import { Runtime } from '../../src/workers/runtime.ts';
 import { selectFrames } from '../../src/warehouse/selection/select-frames.ts';
 import { loadSample } from '../../src/workers/timelapse/offline-sample.ts';
 import { SAMPLE } from '../../src/timelapse/sample.ts';

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/platform/config.ts';
 import { MinioEventSchema } from '../../src/timelapse/minio-event.ts';
 import { DeadLetterSchema } from '../../src/timelapse/topics.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
-import { Runtime } from '../../src/platform/runtime.ts';
+import { Runtime } from '../../src/workers/runtime.ts';
 import { PIPELINE_ROLES } from '../../src/workers/roles.ts';
 import { MarsService } from '../../src/workers/service.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';

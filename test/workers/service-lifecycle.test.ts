@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { loadConfig } from '../../src/platform/config.ts';
 import type { Service } from '../../src/platform/lifecycle.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
-import { Runtime } from '../../src/platform/runtime.ts';
+import { Runtime } from '../../src/workers/runtime.ts';
 import { MarsService } from '../../src/workers/service.ts';
 import { tempDir } from '../support/temp.ts';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { Runtime } from '../../platform/runtime.ts';
+import { Runtime } from '../../workers/runtime.ts';
 import { ROLES } from '../../workers/roles.ts';
 import { MarsService } from '../../workers/service.ts';
 import { portOption } from '../port-option.ts';

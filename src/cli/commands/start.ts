@@ -7,7 +7,7 @@ import { DEFAULT_DOWNLOAD_HOSTS, loadConfig } from '../../platform/config.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { closeAll } from '../../platform/lifecycle.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { Runtime } from '../../platform/runtime.ts';
+import { Runtime } from '../../workers/runtime.ts';
 import { mediaPath } from '../../web/media-route.ts';
 import { ROLES } from '../../workers/roles.ts';
 import { MarsService } from '../../workers/service.ts';

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import type { Config } from './config.ts';
-import { closeAll, once } from './lifecycle.ts';
-import type { Logger } from './logger.ts';
-import { EmbeddedS3 } from './object-store/embedded-s3.ts';
-import { ObjectStore } from './object-store/object-store.ts';
-import { createKafkaClient } from './kafka/client.ts';
-import { EmbeddedKafka } from './kafka/embedded-kafka.ts';
-import { KafkaProducer } from './kafka/producer.ts';
-import { closeRedis, createRedis } from './redis.ts';
+import type { Config } from '../platform/config.ts';
+import { closeAll, once } from '../platform/lifecycle.ts';
+import type { Logger } from '../platform/logger.ts';
+import { EmbeddedS3 } from '../platform/object-store/embedded-s3.ts';
+import { ObjectStore } from '../platform/object-store/object-store.ts';
+import { createKafkaClient } from '../platform/kafka/client.ts';
+import { EmbeddedKafka } from '../platform/kafka/embedded-kafka.ts';
+import { KafkaProducer } from '../platform/kafka/producer.ts';
+import { closeRedis, createRedis } from '../platform/redis.ts';
 import { openWarehouse } from '../warehouse/open-warehouse.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authorizationHeader } from '../http/api-guard.ts';
-import { queryThroughService } from '../http/service-client.ts';
+import { queryThroughService } from './service-client.ts';
 import type { Config } from '../platform/config.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { MAX_ROW_LIMIT, type CappedRows } from './capped-query.ts';

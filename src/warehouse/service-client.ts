@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { authorizationHeader } from './api-guard.ts';
-import type { CappedRows } from '../warehouse/capped-query.ts';
+import { authorizationHeader } from '../http/api-guard.ts';
+import type { CappedRows } from './capped-query.ts';
 
 const QueryAnswerSchema = z.union([
   z.object({ rows: z.array(z.record(z.string(), z.unknown())), truncated: z.boolean().default(false) }),

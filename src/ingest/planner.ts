@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
-import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { PhotoSource } from './source-routing.ts';
 import type { IngestRequest } from '../timelapse/ingest-request.ts';
 import { RoverSchema, type Rover } from '../timelapse/raw-objects.ts';
@@ -103,6 +102,11 @@ const PlanningRowSchema = z.object({
   reason: z.string().nullable(),
 });
 
+/** How the planner reads the warehouse's gaps; the warehouse is one, handed in by the role that owns it. */
+export interface PlanningRows {
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+}
+
 export interface BackfillOptions {
   rover?: Rover;
   /** Most photo requests returned. */
@@ -120,7 +124,7 @@ export interface BackfillOptions {
  * The requests are forced: the warehouse, not the object keys, says these sols lack photos (a
  * sol fetched while its images were still being downlinked has an object but not every photo).
  */
-export async function planBackfill(warehouse: Warehouse, options: BackfillOptions): Promise<IngestRequest[]> {
+export async function planBackfill(warehouse: PlanningRows, options: BackfillOptions): Promise<IngestRequest[]> {
   checkBatchSize(options.batchSize);
   if (!Number.isInteger(options.maxBatches) || options.maxBatches < 0) {
     throw new RangeError(`Expected a non-negative integer for maxBatches but received ${options.maxBatches}`);

@@ -1,5 +1,5 @@
 import type { Project } from '../models/project.ts';
-import type { DataTestFile } from './declarations.ts';
+import type { DataTestFile } from '../models/data-test-declarations.ts';
 
 /** One data test as SQL that selects the failing rows: the test passes when it selects none. */
 export interface CompiledTest {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DataTestFileSchema, type DataTestFile } from '../data-tests/declarations.ts';
+import { DataTestFileSchema, type DataTestFile } from './data-test-declarations.ts';
 import { listCalls } from './template.ts';
 
 /** The layers the model runner builds, in order. `sql/lineage/` is DDL owned by the lineage store. */

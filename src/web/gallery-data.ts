@@ -1,7 +1,21 @@
 import { z } from 'zod';
 import type { Row, Warehouse } from '../warehouse/warehouse.ts';
-import type { Suggestion } from './pages/list-page.ts';
-import type { TraverseSegment } from './pages/traverse-map.ts';
+
+/** A camera-and-sols combination the warehouse has frames for, offered in the form. */
+export interface Suggestion {
+  rover: string;
+  camera: string;
+  solStart: number;
+  solEnd: number;
+  frames: number;
+}
+
+/** A stretch of the rover's drive on one sol, as the run page's map draws it. */
+export interface TraverseSegment {
+  sol: number | null;
+  /** [longitude, latitude] in degrees. */
+  points: Array<[number, number]>;
+}
 
 /** Everything the gallery reads, behind one face so pages can be tested on plain data. */
 export interface GalleryData {

@@ -1,20 +1,11 @@
 import { ROVERS, type Rover } from '../../timelapse/raw-objects.ts';
 import type { TimelapseEvent } from '../../timelapse/schemas.ts';
-import type { RunRow } from '../gallery-data.ts';
+import type { RunRow, Suggestion } from '../gallery-data.ts';
 import { html, raw, urlPart } from '../html.ts';
 import { mediaPath } from '../media-route.ts';
 import { derivedBadge } from './derived-label.ts';
 import { page } from './layout.ts';
 import { requestFormScript } from './request-form-script.ts';
-
-/** A camera-and-sols combination the warehouse has frames for, offered in the form. */
-export interface Suggestion {
-  rover: string;
-  camera: string;
-  solStart: number;
-  solEnd: number;
-  frames: number;
-}
 
 export interface ListPageInput {
   runs: RunRow[];

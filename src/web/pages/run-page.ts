@@ -1,9 +1,9 @@
-import type { FrameRow, RunRow } from '../gallery-data.ts';
+import type { FrameRow, RunRow, TraverseSegment } from '../gallery-data.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { isServableKey, mediaPath } from '../media-route.ts';
 import { derivedNotice } from './derived-label.ts';
 import { page } from './layout.ts';
-import { traverseMap, type TraverseSegment } from './traverse-map.ts';
+import { traverseMap } from './traverse-map.ts';
 
 /** Metrics shown as columns, in this order, when the frames carry them. */
 const METRIC_ORDER = ['sharpness', 'entropy', 'brightness', 'meanBrightness', 'width', 'height', 'duplicateDistance'];

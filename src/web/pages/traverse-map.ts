@@ -1,10 +1,5 @@
+import type { TraverseSegment } from '../gallery-data.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
-
-export interface TraverseSegment {
-  sol: number | null;
-  /** [longitude, latitude] in degrees. */
-  points: Array<[number, number]>;
-}
 
 const WIDTH = 480;
 const HEIGHT = 320;

@@ -13,7 +13,7 @@ export interface FramePool {
   close(): Promise<void>;
 }
 
-const workerFile = fileURLToPath(new URL('../workers/pool/frame-worker.mjs', import.meta.url));
+const workerFile = fileURLToPath(new URL('./frame-worker.mjs', import.meta.url));
 
 export interface WorkerFramePoolOptions {
   /** Worker threads. Default: the machine's available parallelism. */

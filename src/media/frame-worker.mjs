@@ -13,5 +13,5 @@ if (!isMainThread) {
   sharp.cache(false);
 }
 register();
-const { runFrameTask } = await import('../../media/frame-task.ts');
+const { runFrameTask } = await import('./frame-task.ts');
 export default runFrameTask;

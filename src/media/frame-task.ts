@@ -58,7 +58,7 @@ const BLACK = { r: 0, g: 0, b: 0 };
  * half the source or less, so this costs less than resizing a full-size decode, and no
  * full-size buffer is held.
  */
-function normalisedFrame(input: Buffer, options: SharpOptions, output: NonNullable<FrameTask['output']>): Promise<Buffer> {
+export function normalisedFrame(input: Buffer | string, options: SharpOptions, output: NonNullable<FrameTask['output']>): Promise<Buffer> {
   return sharp(input, options)
     .resize(output.width, output.height, { fit: output.fit === 'crop' ? 'cover' : 'contain', background: BLACK, kernel: 'lanczos3' })
     .toColourspace('srgb')

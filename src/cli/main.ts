@@ -17,6 +17,7 @@ export async function main(argv: string[]): Promise<void> {
     import('./commands/warehouse.ts'),
     import('./commands/query.ts'),
     import('./commands/frames.ts'),
+    import('./commands/render.ts'),
     import('./commands/serve.ts'),
     import('./commands/timelapse.ts'),
     import('./commands/start.ts'),

@@ -63,6 +63,22 @@ const evenSize = (what: string) =>
     .max(4096)
     .refine((n) => n % 2 === 0, { message: `expected an even ${what} (H.264 with yuv420p needs even dimensions)` });
 
+/** `normal`: the frames as they are; `motion`: also the motion view (frame minus the running median of its neighbours). */
+export const RenderModeSchema = z.enum(['normal', 'motion']);
+export type RenderMode = z.infer<typeof RenderModeSchema>;
+
+/** How the motion view is laid out: alone, or with the frame on its left. */
+export const MotionLayoutSchema = z.enum(['single', 'side-by-side']);
+export type MotionLayout = z.infer<typeof MotionLayoutSchema>;
+
+/** Frames the motion view's running median spans, the frame itself in the middle: odd, 3-31. */
+export const MotionWindowSchema = z
+  .number()
+  .int()
+  .min(3)
+  .max(31)
+  .refine((n) => n % 2 === 1, { message: 'expected an odd motion window (the frame in the middle)' });
+
 export const RenderOptionsSchema = z.object({
   /** Frames per second of the output. Default 10. */
   fps: z.number().min(1).max(60).default(10),
@@ -81,6 +97,19 @@ export const RenderOptionsSchema = z.object({
   levelBrightness: z.boolean().default(false),
   /** Burn rover, camera, sol and time into the lower left corner. Default false. */
   caption: z.boolean().default(false),
+  /**
+   * Also make a stabilised video: the frames aligned by phase correlation, the camera's path
+   * smoothed over `smoothing` frames either side, zoomed to hide the borders. Default false.
+   */
+  stabilise: z.boolean().default(false),
+  /** Frames either side the stabilised camera path is averaged over; 0 holds every frame on the first. Default 15. */
+  smoothing: z.number().int().min(0).max(100).default(15),
+  /** Also make the motion view (of the stabilised frames when stabilising). Default normal. */
+  mode: RenderModeSchema.default('normal'),
+  /** Frames in the motion view's running median. Default 9. */
+  motionWindow: MotionWindowSchema.default(9),
+  /** The motion view alone or beside the frame. Default single. */
+  layout: MotionLayoutSchema.default('single'),
   /** Default mp4 (H.264); webm gives VP9. */
   format: RenderFormatSchema.default('mp4'),
   /** Constant rate factor: lower is better and bigger. Default 23 (x264's own default). */

@@ -5,9 +5,9 @@ import { QualityThresholdsSchema } from '../../timelapse/render-options.ts';
 import { DOWNLOAD_DEFAULTS } from '../../media/safe-download.ts';
 
 /** Below this many files, starting worker threads costs more than it saves. */
-const POOL_FROM_FILES = 8;
+export const POOL_FROM_FILES = 8;
 
-function parseThreshold(value: string, previous: Record<string, number>): Record<string, number> {
+export function parseThreshold(value: string, previous: Record<string, number>): Record<string, number> {
   const match = /^([A-Za-z]+)=(-?\d+(?:\.\d+)?)$/.exec(value);
   if (!match) throw new Error(`Expected name=number for --threshold but received ${JSON.stringify(value)}`);
   return { ...previous, [match[1]!]: Number(match[2]) };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MotionLayoutSchema, MotionWindowSchema } from '../../timelapse/render-options.ts';
 
 /**
  * The motion view: each frame's luma minus the running median of its neighbours, so that what
@@ -11,15 +12,9 @@ import { z } from 'zod';
 
 export const MotionSettingsSchema = z.object({
   /** Frames the running median spans, the frame itself in the middle: odd, 3-31. Default 9. */
-  window: z
-    .number()
-    .int()
-    .min(3)
-    .max(31)
-    .refine((n) => n % 2 === 1, { message: 'expected an odd window (the frame in the middle)' })
-    .default(9),
+  window: MotionWindowSchema.default(9),
   /** `single`: the motion view alone; `side-by-side`: the frame on the left, its motion on the right. Default single. */
-  layout: z.enum(['single', 'side-by-side']).default('single'),
+  layout: MotionLayoutSchema.default('single'),
 });
 export type MotionSettings = z.infer<typeof MotionSettingsSchema>;
 

@@ -37,6 +37,9 @@ export interface StabilisePlan {
   maxCorrection: number;
 }
 
+/** The most a stabilised frame is enlarged to hide its borders: a third of it cut at most. */
+export const MAX_ZOOM = 1.5;
+
 /**
  * A measurement below this peak height is no measurement: the frames share too little (a jump
  * between scenes, a changed exposure) and the motion is taken as none.

@@ -127,7 +127,7 @@ export async function runMediaBench(): Promise<void> {
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
       try {
-        await renderTimelapse({ requestId, rover: 'Perseverance', camera: 'MCZ_LEFT', solStart: 53, solEnd: 53, frames, options }, { store, warehouse: warehouse!, config, logger: silentLogger, pool });
+        await renderTimelapse({ requestId, rover: 'Perseverance', camera: 'MCZ_LEFT', solStart: 53, solEnd: 53, frames, options }, { store, lineage, config, logger: silentLogger, pool });
       } finally {
         clearInterval(sampler);
       }
@@ -145,7 +145,7 @@ export async function runMediaBench(): Promise<void> {
       const started = performance.now();
       const result = await renderTimelapse(
         { requestId: `bench-${round}`, rover: 'Perseverance', camera: 'MCZ_LEFT', solStart: 53, solEnd: 53, frames: candidates, options },
-        { store, warehouse, config, logger: silentLogger, pool },
+        { store, lineage, config, logger: silentLogger, pool },
       );
       const renderMs = performance.now() - started;
       clearInterval(sampler);

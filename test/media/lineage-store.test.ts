@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
-import { ensureLineageSchema, LineageStore, splitStatements, type RenderRunRecord } from '../../src/warehouse/lineage/lineage-store.ts';
+import { ensureLineageSchema, LineageStore, splitStatements } from '../../src/warehouse/lineage/lineage-store.ts';
+import type { RenderRunRecord } from '../../src/timelapse/lineage-records.ts';
 import { tempDir } from '../support/temp.ts';
 
 describe('lineage store', () => {

@@ -10,7 +10,7 @@ import type { FrameCandidate } from '../../src/timelapse/frame-candidate.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
-import { LineageStore } from '../../src/warehouse/lineage/lineage-store.ts';
+import { ensureLineageSchema, LineageStore } from '../../src/warehouse/lineage/lineage-store.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
 import { decompressionBombPng, serveBytes, startImageServer } from './support/image-server.ts';
@@ -50,7 +50,7 @@ describe('renderTimelapse', () => {
     frames,
     options,
   });
-  const deps = () => ({ store: s3.store, warehouse, config, logger: silentLogger, pool });
+  const deps = () => ({ store: s3.store, lineage: new LineageStore(warehouse), config, logger: silentLogger, pool });
 
   beforeAll(async () => {
     const tmp = await tempDir('mars-render');
@@ -59,6 +59,7 @@ describe('renderTimelapse', () => {
     s3 = await startTestS3();
     server = await startImageServer();
     warehouse = await DuckDbWarehouse.open(path.join(dir, 'w.duckdb'));
+    await ensureLineageSchema(warehouse);
     pool = new WorkerFramePool({ threads: 2 });
     config = loadConfig({
       DATA_DIR: dir,

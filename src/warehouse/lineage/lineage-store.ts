@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { ImageAsset, RenderFrameRecord, RenderRunRecord } from '../../timelapse/lineage-records.ts';
 import type { Warehouse } from '../warehouse.ts';
 
 /** `sql/lineage/`, found from this file so it works from any working directory. */
@@ -33,58 +34,6 @@ export function ensureLineageSchema(warehouse: Warehouse, sqlDir = LINEAGE_SQL_D
     ensured.set(warehouse, promise);
   }
   return promise;
-}
-
-export interface ImageAsset {
-  imageId: string;
-  roverName: string | null;
-  cameraName: string | null;
-  sol: number | null;
-  sourceUrl: string;
-  objectKey: string;
-  sha256: string;
-  bytes: number;
-  contentType: string;
-  width: number | null;
-  height: number | null;
-  fetchedAt: string;
-}
-
-export type RunStatus = 'running' | 'completed' | 'failed';
-
-export interface RenderRunRecord {
-  requestId: string;
-  roverName: string;
-  cameraName: string;
-  solStart: number;
-  solEnd: number;
-  parameters: unknown;
-  status: RunStatus;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  timings: Record<string, number> | null;
-  framesTotal: number;
-  framesAccepted: number | null;
-  videoKey: string | null;
-  posterKey: string | null;
-  contactKey: string | null;
-  manifestKey: string | null;
-  durationSeconds: number | null;
-}
-
-export interface RenderFrameRecord {
-  requestId: string;
-  imageId: string;
-  sol: number | null;
-  candidateIndex: number;
-  frameIndex: number | null;
-  accepted: boolean;
-  reason: string | null;
-  detail: string | null;
-  metrics: object | null;
-  sourceUrl: string;
-  objectKey: string | null;
 }
 
 // Column names as written in the SQL; Snowflake returns them upper-cased, DuckDB as written.

@@ -3,7 +3,8 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
-import type { RenderStage, renderTimelapse } from '../../media/render-timelapse.ts';
+import type { renderTimelapse } from '../../media/render-timelapse.ts';
+import type { RenderStage } from '../../media/render/progress.ts';
 import { RenderOptionsSchema, type RenderOptions } from '../../timelapse/render-options.ts';
 import { ingestedSols } from '../../ingest/planner.ts';
 import type { Config } from '../../platform/config.ts';
@@ -11,6 +12,7 @@ import { errorMessage } from '../../platform/errors.ts';
 import { once, type Service } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
+import { ensureLineageSchema, LineageStore } from '../../warehouse/lineage/lineage-store.ts';
 import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { describeSols } from './command-handler.ts';
@@ -67,9 +69,17 @@ export class RenderWorker implements Service {
   private readonly logger: Logger;
   private worker?: Worker<RenderJobInput>;
   private counts = { completed: 0, failed: 0 };
+  private readonly lineageStore: LineageStore;
 
   constructor(private readonly options: RenderWorkerOptions) {
     this.logger = options.logger.child({ module: 'timelapse-render-worker' });
+    this.lineageStore = new LineageStore(options.warehouse);
+  }
+
+  /** The lineage renders record into, its schema made once per warehouse. */
+  private async lineage(): Promise<LineageStore> {
+    await ensureLineageSchema(this.options.warehouse);
+    return this.lineageStore;
   }
 
   async start(): Promise<void> {
@@ -101,7 +111,7 @@ export class RenderWorker implements Service {
         { requestId, rover: command.rover, camera: command.camera, solStart: command.solStart, solEnd: command.solEnd, frames, options },
         {
           store: this.options.store,
-          warehouse: this.options.warehouse,
+          lineage: await this.lineage(),
           config: this.options.config,
           logger: log,
           pool: this.options.pool,

@@ -3,12 +3,13 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
-import type { ObjectStore } from '../platform/object-store/object-store.ts';
-import type { ImageAsset, LineageStore } from '../warehouse/lineage/lineage-store.ts';
-import type { FrameCandidate } from '../timelapse/frame-candidate.ts';
-import { keySegment, originalKey } from '../timelapse/object-keys.ts';
-import type { RejectReason } from './quality-judge.ts';
-import { DownloadRefused, downloadImage, type DownloadLimits } from './safe-download.ts';
+import type { ObjectStore } from '../../platform/object-store/object-store.ts';
+import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
+import type { ImageAsset } from '../../timelapse/lineage-records.ts';
+import { keySegment, originalKey } from '../../timelapse/object-keys.ts';
+import type { RejectReason } from '../quality-judge.ts';
+import { DownloadRefused, downloadImage, type DownloadLimits } from '../safe-download.ts';
+import type { ImageAssetRecorder } from './lineage-recorder.ts';
 
 export type LocalOriginal =
   | { ok: true; localPath: string; objectKey: string; sha256: string; bytes: number; downloaded: boolean }
@@ -16,7 +17,7 @@ export type LocalOriginal =
 
 export interface OriginalsDeps {
   store: ObjectStore;
-  lineage: LineageStore;
+  lineage: ImageAssetRecorder;
   limits: DownloadLimits;
   /** Folder for this run's local copies. */
   dir: string;

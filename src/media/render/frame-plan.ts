@@ -1,0 +1,54 @@
+import type { RenderOptions } from '../../timelapse/render-options.ts';
+import { contactSheetIndices } from '../contact-sheet.ts';
+import { defaultOutputSize, dominantSize, readImageHeader, type Size } from '../dominant-size.ts';
+import type { EncoderInput } from '../ffmpeg-encoder.ts';
+import type { LocalOriginal } from './fetch-originals.ts';
+
+/** What the fetched originals decide for the rest of the render, from their headers alone. */
+export interface FramePlan {
+  /** The size most originals have; null when none is an image. Frames of other sizes are rejected. */
+  source: Size | null;
+  /** The video's size, even. */
+  output: Size;
+  /** Raw frames normalised in the workers, or the original files as ffmpeg's input. */
+  input: EncoderInput;
+  /** A contact-sheet tile's size: the output's aspect, 160 wide. */
+  tile: Size;
+  /** Candidate indices whose tiles make the contact sheet. */
+  sheet: ReadonlySet<number>;
+}
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/**
+ * How frames reach ffmpeg. Original files as they are when every usable one is JPEG (or every
+ * one PNG) and nothing is drawn on them: ffmpeg then decodes, fits and levels them itself, and
+ * the workers only measure (at reduced scale). Captions, or a mix of formats, need raw frames
+ * normalised in the workers.
+ */
+function chooseEncoderInput(formats: ReadonlyArray<string | null>, source: Size | null, caption: boolean): EncoderInput {
+  if (caption || !source) return { kind: 'raw' };
+  const present = new Set(formats.filter((f): f is string => f !== null));
+  const size = { sourceWidth: source.width, sourceHeight: source.height };
+  if (present.size === 1 && present.has('jpeg')) return { kind: 'encoded', codec: 'mjpeg', ...size };
+  if (present.size === 1 && present.has('png')) return { kind: 'encoded', codec: 'png', ...size };
+  return { kind: 'raw' };
+}
+
+export async function planFrames(originals: readonly LocalOriginal[], options: Pick<RenderOptions, 'width' | 'height' | 'caption'>): Promise<FramePlan> {
+  const headers = await Promise.all(originals.map((o) => (o.ok ? readImageHeader(o.localPath) : Promise.resolve(null))));
+  const source = dominantSize(headers);
+  const input = chooseEncoderInput(
+    headers.map((h) => (h && source && h.width === source.width && h.height === source.height ? h.format : null)),
+    source,
+    options.caption,
+  );
+  const output: Size = source ? defaultOutputSize(source, 1280, { width: options.width, height: options.height }) : { width: 2, height: 2 };
+  return {
+    source,
+    output,
+    input,
+    tile: { width: 160, height: even((160 * output.height) / output.width) },
+    sheet: contactSheetIndices(originals.length),
+  };
+}

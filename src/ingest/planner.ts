@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import type { PhotoSource } from './source-routing.ts';
 import type { IngestRequest } from '../timelapse/ingest-request.ts';
 import { RoverSchema, type Rover } from '../timelapse/raw-objects.ts';
@@ -49,27 +48,13 @@ export function batchSols(sols: Iterable<number>, batchSize: number): SolBatch[]
   return batches;
 }
 
-const SOL_RANGE_IN_KEY = /\/sol-(\d+)-(\d+)\//;
-
-/**
- * Sols that already have a raw object, read from the keys (`raw/photos/<rover>/sol-A-B/…`, or
- * `raw/feeds/…` for the feeds): an object covers every sol of its range, empty sols included.
- */
-export async function ingestedSols(store: ObjectStore, rover: Rover, source: 'photos' | 'feed' = 'photos'): Promise<Set<number>> {
-  const prefix = `raw/${source === 'feed' ? 'feeds' : 'photos'}/${rover}/`;
-  const sols = new Set<number>();
-  for await (const object of store.list(prefix)) {
-    const match = SOL_RANGE_IN_KEY.exec(object.key.slice(prefix.length - 1));
-    if (!match) continue;
-    for (let sol = Number(match[1]); sol <= Number(match[2]); sol++) sols.add(sol);
-  }
-  return sols;
-}
-
 export interface SolsToFetchInput {
   solStart: number;
   solEnd: number;
+  /** The range's sols already ingested. */
   ingested: ReadonlySet<number>;
+  /** The rover's highest ingested sol, anywhere. Default: the highest of `ingested`. */
+  highest?: number;
   /** Ingested sols within this many of the highest ingested sol are fetched again. */
   lookbackSols: number;
   force?: boolean;
@@ -83,7 +68,7 @@ export interface SolsToFetchInput {
 export function solsToFetch(input: SolsToFetchInput): { fetch: number[]; skipped: number[] } {
   const fetch: number[] = [];
   const skipped: number[] = [];
-  let highest = -1;
+  let highest = input.highest ?? -1;
   for (const sol of input.ingested) highest = Math.max(highest, sol);
   const settledUpTo = highest - input.lookbackSols;
   for (let sol = input.solStart; sol <= input.solEnd; sol++) {

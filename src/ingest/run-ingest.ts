@@ -4,7 +4,8 @@ import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { formatIssues, type HttpClient, type RequestTally } from './http-client.ts';
 import { IngestRequestSchema, type IngestRequest } from '../timelapse/ingest-request.ts';
-import { batchSols, ingestedSols, solsToFetch, type SolBatch } from './planner.ts';
+import { batchSols, solsToFetch, type SolBatch } from './planner.ts';
+import { SolIndex } from './sol-index.ts';
 import {
   QuarantineEnvelopeSchema,
   RawEnvelopeSchema,
@@ -110,6 +111,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
     return new Date(lastStamp).toISOString();
   };
   const progress = (done: number, total: number, stage: string) => deps.onProgress?.({ done, total, stage });
+  const index = new SolIndex(deps.store);
 
   const writeRaw = async (batch: SourceBatch, where: Pick<RawEnvelope, 'solStart' | 'solEnd' | 'variant'>) => {
     quarantine.push(...batch.quarantine);
@@ -126,21 +128,26 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
     summary.objectKeys.push(key);
     summary.records += batch.records.length;
     logger.info({ key, records: batch.records.length, quarantined: batch.quarantine.length }, 'raw object written');
+    return key;
   };
 
   /** Photos and feeds: fetch the sols that need it, batch by batch, one object per batch. */
   const ingestSols = async (fetchBatch: (batch: SolBatch, onSol: (sol: number) => void) => Promise<SourceBatch>, variant: string | null) => {
     const solStart = req.solStart!;
     const solEnd = req.solEnd ?? solStart;
-    const ingested = req.force ? new Set<number>() : await ingestedSols(deps.store, req.rover, req.source === 'feed' ? 'feed' : 'photos');
-    const { fetch, skipped } = solsToFetch({ solStart, solEnd, ingested, lookbackSols: deps.config.ingest.lookbackSols, force: req.force });
+    const solSource = req.source === 'feed' ? 'feed' : 'photos';
+    const [ingested, highest] = req.force
+      ? [new Set<number>(), undefined]
+      : await Promise.all([index.ingested(solSource, req.rover, solStart, solEnd), index.highest(solSource, req.rover)]);
+    const { fetch, skipped } = solsToFetch({ solStart, solEnd, ingested, highest, lookbackSols: deps.config.ingest.lookbackSols, force: req.force });
     summary.skippedSols = skipped;
     if (skipped.length > 0) logger.info({ skipped: skipped.length }, 'sols already ingested, skipped');
     let done = 0;
     progress(0, fetch.length, 'start');
     for (const batch of batchSols(fetch, deps.config.ingest.batchSols)) {
       const fetched = await fetchBatch(batch, (sol) => progress(++done, fetch.length, `sol ${sol}`));
-      await writeRaw(fetched, { solStart: batch.solStart, solEnd: batch.solEnd, variant });
+      const key = await writeRaw(fetched, { solStart: batch.solStart, solEnd: batch.solEnd, variant });
+      await index.record(solSource, req.rover, solsOf(batch), key);
     }
   };
 

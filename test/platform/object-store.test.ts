@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3EventRecord } from '../../src/timelapse/minio-event.ts';
-import { startTestS3 } from '../support/s3.ts';
+import { seedObjects, startTestS3 } from '../support/s3.ts';
 
 describe('ObjectStore on the embedded s3rver', () => {
   let env: Awaited<ReturnType<typeof startTestS3>>;
@@ -45,4 +45,16 @@ describe('ObjectStore on the embedded s3rver', () => {
     expect(record?.eventName).toMatch(/^ObjectCreated:/);
     expect(record?.s3.bucket.name).toBe(env.store.bucket);
   });
+
+  it('lists 10,000 objects under one prefix, past the 1,000-key page', async () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => `raw/photos/many/sol-${i}-${i}/20260101T000000000Z.json`);
+    await seedObjects(env.dir, env.store.bucket, keys.map((key) => [key, Buffer.from('{}')]));
+    // A seeded object reads back through the API as one put there would.
+    const put = await env.store.putBuffer('raw/photos/many-put/x.json', Buffer.from('{}'), 'application/json');
+    expect(await env.store.stat(keys[0]!)).toMatchObject({ etag: put.etag, size: 2, contentType: 'application/json' });
+    const listed: string[] = [];
+    for await (const item of env.store.list('raw/photos/many/')) listed.push(item.key);
+    expect(listed.length).toBe(10_000);
+    expect(listed).toEqual([...keys].sort());
+  }, 180_000);
 });

@@ -12,7 +12,7 @@ export interface S3EventForwarderOptions {
   /** Shared; not closed here. */
   producer: KafkaProducer;
   logger: Logger;
-  /** Keys under these prefixes are not forwarded (staging copies nobody loads). Default: `tmp/`. */
+  /** Keys under these prefixes are not forwarded (staging copies and the sol index, which nobody loads). Default: `tmp/`, `index/`. */
   ignorePrefixes?: string[];
 }
 
@@ -38,7 +38,7 @@ export class S3EventForwarder implements Service {
 
   private forward(record: S3EventRecord): void {
     const key = record.s3.object.key;
-    if ((this.options.ignorePrefixes ?? ['tmp/']).some((prefix) => key.startsWith(prefix))) return;
+    if ((this.options.ignorePrefixes ?? ['tmp/', 'index/']).some((prefix) => key.startsWith(prefix))) return;
     const event = toMinioEvent(record);
     const sending = this.options.producer
       .publish(Topics.minioEvents, event, event.Key)

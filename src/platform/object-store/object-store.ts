@@ -134,11 +134,25 @@ export class ObjectStore {
     return (await this.stat(key)) !== null;
   }
 
+  /**
+   * Every object under `prefix`, page after page. Lists with version 1 markers: s3rver's version 2
+   * listing answers 500 once a listing is truncated (over 1,000 keys), because it builds its
+   * continuation token with DES, which Node's OpenSSL 3 no longer offers. Markers work on s3rver,
+   * MinIO and S3 alike.
+   */
   async *list(prefix: string): AsyncGenerator<ObjectInfo> {
-    const stream = this.client.listObjectsV2(this.bucket, prefix, true);
+    const stream = this.client.listObjects(this.bucket, prefix, true);
     for await (const item of stream as AsyncIterable<{ name?: string; size: number; etag: string; lastModified: Date }>) {
       if (!item.name) continue;
       yield { key: item.name, size: item.size, etag: normaliseEtag(item.etag ?? ''), lastModified: item.lastModified };
+    }
+  }
+
+  /** The folders right under `prefix`: each key's next path segment, with its trailing `/`. */
+  async *listFolders(prefix: string): AsyncGenerator<string> {
+    const stream = this.client.listObjects(this.bucket, prefix, false);
+    for await (const item of stream as AsyncIterable<{ prefix?: string }>) {
+      if (item.prefix) yield item.prefix;
     }
   }
 

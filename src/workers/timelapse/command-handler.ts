@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
-import { batchSols, ingestedSols } from '../../ingest/planner.ts';
+import { batchSols } from '../../ingest/planner.ts';
+import { SolIndex } from '../../ingest/sol-index.ts';
 import { SourceNotConfiguredError, type PhotoSource } from '../../ingest/source-routing.ts';
 import type { Rover } from '../../timelapse/raw-objects.ts';
 import type { IngestionCommand } from '../../timelapse/topics.ts';
@@ -121,14 +122,11 @@ export class TimelapseCommandHandler {
     if (frames) await this.publish({ requestId, status: 'progress', stage: 'queued', fraction: 0 });
   };
 
-  /** Sols of the range with no raw photo or feed object: never ingested. */
+  /** Sols of the range with no raw photo or feed object (the sol index): never ingested. */
   private async missingSols(rover: Rover, solStart: number, solEnd: number): Promise<number[]> {
-    const [photos, feed] = await Promise.all([
-      ingestedSols(this.deps.store, rover, 'photos'),
-      ingestedSols(this.deps.store, rover, 'feed'),
-    ]);
+    const ingested = await new SolIndex(this.deps.store).ingestedFromAny(rover, solStart, solEnd);
     const missing: number[] = [];
-    for (let sol = solStart; sol <= solEnd; sol++) if (!photos.has(sol) && !feed.has(sol)) missing.push(sol);
+    for (let sol = solStart; sol <= solEnd; sol++) if (!ingested.has(sol)) missing.push(sol);
     return missing;
   }
 

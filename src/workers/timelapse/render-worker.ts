@@ -6,7 +6,7 @@ import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import type { renderTimelapse } from '../../media/render-timelapse.ts';
 import type { RenderStage } from '../../media/render/progress.ts';
 import { RenderOptionsSchema, type RenderOptions } from '../../timelapse/render-options.ts';
-import { ingestedSols } from '../../ingest/planner.ts';
+import { SolIndex } from '../../ingest/sol-index.ts';
 import type { Config } from '../../platform/config.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { once, type Service } from '../../platform/lifecycle.ts';
@@ -175,7 +175,7 @@ export class RenderWorker implements Service {
     const deadline = Date.parse(data.metadataDeadline);
     const pollMs = this.options.metadataPollMs ?? 2000;
     for (;;) {
-      const ingested = await this.ingested(command.rover);
+      const ingested = await new SolIndex(this.options.store).ingestedFromAny(command.rover, Math.min(...missingSols), Math.max(...missingSols));
       const remaining = missingSols.filter((sol) => !ingested.has(sol));
       let reason: string;
       if (remaining.length === 0) {
@@ -194,14 +194,6 @@ export class RenderWorker implements Service {
       if (Date.now() >= deadline) throw new UnrecoverableError(reason);
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
     }
-  }
-
-  private async ingested(rover: TimelapseCommand['rover']): Promise<Set<number>> {
-    const [photos, feed] = await Promise.all([
-      ingestedSols(this.options.store, rover, 'photos'),
-      ingestedSols(this.options.store, rover, 'feed'),
-    ]);
-    return new Set([...photos, ...feed]);
   }
 
   private publish(event: Parameters<typeof timelapseEvent>[0]): Promise<void> {

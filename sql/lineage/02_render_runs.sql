@@ -1,5 +1,6 @@
 -- One row per render request: its parameters, status, timings and published object keys.
 -- status is 'running', 'completed' or 'failed'; keys are set only once their objects exist.
+-- Mode, stabilisation and the keys of the other videos: 04_render_views.sql.
 CREATE TABLE IF NOT EXISTS MARS_LINEAGE.RENDER_RUNS (
   request_id VARCHAR NOT NULL,
   rover_name VARCHAR NOT NULL,

@@ -41,6 +41,13 @@ export interface RenderRunRecord {
   contactKey: string | null;
   manifestKey: string | null;
   durationSeconds: number | null;
+  /** `normal` or `motion`; null for runs recorded before modes existed. */
+  mode?: string | null;
+  stabilised?: boolean | null;
+  /** Stabilisation and motion-view parameters and results (zoom, corrections, window, gains). */
+  viewParameters?: unknown;
+  stabilisedVideoKey?: string | null;
+  motionVideoKey?: string | null;
 }
 
 export interface RenderFrameRecord {

@@ -8,7 +8,11 @@ export function originalKey(candidate: Pick<FrameCandidate, 'rover' | 'camera' |
   return `images/${keySegment(candidate.rover.toLowerCase())}/${keySegment(candidate.camera)}/${candidate.sol}/${keySegment(candidate.imageId)}.${ext}`;
 }
 
-/** `timelapses/<rover>/<camera>/<solStart>-<solEnd>/<requestId>/` and the four object keys under it. */
+/**
+ * `timelapses/<rover>/<camera>/<solStart>-<solEnd>/<requestId>/` and the object keys under it:
+ * the video, its poster, the contact sheet and the manifest, and, when asked for, the stabilised
+ * video and the motion view, each with its own poster.
+ */
 export function timelapseKeys(input: { rover: string; camera: string; solStart: number; solEnd: number; requestId: string }, format: 'mp4' | 'webm') {
   const prefix = `timelapses/${keySegment(input.rover.toLowerCase())}/${keySegment(input.camera)}/${input.solStart}-${input.solEnd}/${input.requestId}/`;
   return {
@@ -17,5 +21,9 @@ export function timelapseKeys(input: { rover: string; camera: string; solStart: 
     poster: `${prefix}poster.jpg`,
     contact: `${prefix}contact.jpg`,
     manifest: `${prefix}manifest.json`,
+    stabilised: `${prefix}stabilised.${format}`,
+    stabilisedPoster: `${prefix}stabilised-poster.jpg`,
+    motion: `${prefix}motion.${format}`,
+    motionPoster: `${prefix}motion-poster.jpg`,
   };
 }

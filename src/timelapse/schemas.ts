@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RoverSchema } from './raw-objects.ts';
-import { QualityThresholdsSchema, RenderFormatSchema, RenderOptionsSchema } from './render-options.ts';
+import { MotionLayoutSchema, MotionWindowSchema, QualityThresholdsSchema, RenderFormatSchema, RenderModeSchema, RenderOptionsSchema } from './render-options.ts';
 
 /**
  * The contract of the `timelapse-commands` and `timelapse-events` topics. Any producer may
@@ -49,6 +49,14 @@ export const TimelapseCommandSchema = z
     fit: z.enum(['letterbox', 'crop']).optional(),
     levelBrightness: z.boolean().optional(),
     caption: z.boolean().optional(),
+    /** Also publish a stabilised video (`stabilised.mp4`). */
+    stabilise: z.boolean().optional(),
+    /** `motion`: also publish the motion view (`motion.mp4`), of the stabilised frames when stabilising. */
+    mode: RenderModeSchema.optional(),
+    /** The motion view alone (`single`) or beside the frame (`side-by-side`). */
+    layout: MotionLayoutSchema.optional(),
+    /** Frames in the motion view's running median (odd, 3-31; default 9). */
+    motionWindow: MotionWindowSchema.optional(),
     /** Who asked (the CLI, the gallery, `mars start`): shown in the gallery, never trusted. */
     requestedBy: z.string().max(100).optional(),
   })
@@ -68,6 +76,12 @@ export const OutputKeysSchema = z.object({
   poster: z.string().min(1),
   contact: z.string().min(1),
   manifest: z.string().min(1),
+  /** Present when the command asked for stabilisation. */
+  stabilised: z.string().min(1).optional(),
+  stabilisedPoster: z.string().min(1).optional(),
+  /** Present when the command asked for the motion view. */
+  motion: z.string().min(1).optional(),
+  motionPoster: z.string().min(1).optional(),
 });
 
 const base = { requestId: RequestIdSchema, at: z.iso.datetime() };

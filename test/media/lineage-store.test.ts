@@ -1,7 +1,8 @@
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
-import { ensureLineageSchema, LineageStore, splitStatements } from '../../src/warehouse/lineage/lineage-store.ts';
+import { ensureLineageSchema, LINEAGE_SQL_DIR, LineageStore, splitStatements } from '../../src/warehouse/lineage/lineage-store.ts';
 import type { RenderRunRecord } from '../../src/timelapse/lineage-records.ts';
 import { tempDir } from '../support/temp.ts';
 
@@ -60,5 +61,33 @@ describe('lineage store', () => {
     const found = await store.findImageAssets(['a', 'nope']);
     expect([...found.keys()]).toEqual(['a']);
     expect(found.get('a')?.sha256).toBe('y');
+  });
+
+  it('adds the mode, stabilisation and view columns to a RENDER_RUNS made before them, keeping its rows', async () => {
+    const tmp = await tempDir('mars-lineage-old');
+    const file = path.join(tmp.dir, 'old.duckdb');
+    // The table as it was before modes (its own DDL file), with one completed run in it.
+    const before = await DuckDbWarehouse.open(file);
+    const dir = path.join(tmp.dir, 'sql');
+    await mkdir(dir);
+    for (const name of ['00_schema.sql', '02_render_runs.sql']) await copyFile(path.join(LINEAGE_SQL_DIR, name), path.join(dir, name));
+    await ensureLineageSchema(before, dir);
+    await before.exec(
+      "INSERT INTO MARS_LINEAGE.RENDER_RUNS (request_id, rover_name, camera_name, sol_start, sol_end, parameters, status, started_at, frames_total) VALUES ('old-1', 'Perseverance', 'NAVCAM_LEFT', 1, 1, '{}', 'completed', '2026-01-01 00:00:00', 3)",
+    );
+    await before.close();
+    const after = await DuckDbWarehouse.open(file);
+    try {
+      await ensureLineageSchema(after);
+      const store = new LineageStore(after);
+      const old = await store.getRun('old-1');
+      expect(old).toMatchObject({ requestId: 'old-1', status: 'completed', mode: null, stabilised: null, viewParameters: null, motionVideoKey: null });
+      await store.saveRun({ ...old!, requestId: 'new-1', mode: 'motion', stabilised: true, viewParameters: { stabilisation: { zoom: 1.2 } }, motionVideoKey: 'm.mp4' });
+      expect(await store.getRun('new-1')).toMatchObject({ mode: 'motion', stabilised: true, viewParameters: { stabilisation: { zoom: 1.2 } }, motionVideoKey: 'm.mp4' });
+      expect(await after.query("SELECT request_id FROM MARS_LINEAGE.RENDER_RUNS WHERE mode = 'motion' AND stabilised")).toEqual([{ request_id: 'new-1' }]);
+    } finally {
+      await after.close();
+      await tmp.cleanup();
+    }
   });
 });

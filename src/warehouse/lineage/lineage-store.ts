@@ -95,6 +95,11 @@ const RunRowSchema = z
     contact_key: z.string().nullable(),
     manifest_key: z.string().nullable(),
     duration_seconds: nullableNum,
+    mode: z.string().nullable(),
+    stabilised: z.union([z.boolean(), z.string().transform((v) => v === 'true' || v === '1')]).nullable(),
+    view_parameters: json,
+    stabilised_video_key: z.string().nullable(),
+    motion_video_key: z.string().nullable(),
   })
   .transform(
     (r): RenderRunRecord => ({
@@ -116,6 +121,11 @@ const RunRowSchema = z
       contactKey: r.contact_key,
       manifestKey: r.manifest_key,
       durationSeconds: r.duration_seconds,
+      mode: r.mode,
+      stabilised: r.stabilised,
+      viewParameters: r.view_parameters,
+      stabilisedVideoKey: r.stabilised_video_key,
+      motionVideoKey: r.motion_video_key,
     }),
   );
 
@@ -153,6 +163,7 @@ const ASSET_COLUMNS = ['image_id', 'rover_name', 'camera_name', 'sol', 'source_u
 const RUN_COLUMNS = [
   'request_id', 'rover_name', 'camera_name', 'sol_start', 'sol_end', 'parameters', 'status', 'error', 'started_at', 'finished_at',
   'timings', 'frames_total', 'frames_accepted', 'video_key', 'poster_key', 'contact_key', 'manifest_key', 'duration_seconds',
+  'mode', 'stabilised', 'view_parameters', 'stabilised_video_key', 'motion_video_key',
 ];
 const FRAME_COLUMNS = ['request_id', 'image_id', 'sol', 'candidate_index', 'frame_index', 'accepted', 'reason', 'detail', 'metrics', 'source_url', 'object_key'];
 
@@ -231,6 +242,7 @@ export class LineageStore {
             run.requestId, run.roverName, run.cameraName, run.solStart, run.solEnd, toJson(run.parameters), run.status, run.error,
             toTimestamp(run.startedAt), toTimestamp(run.finishedAt), toJson(run.timings), run.framesTotal, run.framesAccepted,
             run.videoKey, run.posterKey, run.contactKey, run.manifestKey, run.durationSeconds,
+            run.mode ?? null, run.stabilised ?? null, toJson(run.viewParameters), run.stabilisedVideoKey ?? null, run.motionVideoKey ?? null,
           ],
         ]);
         if (frames) {

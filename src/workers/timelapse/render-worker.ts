@@ -219,6 +219,10 @@ export function renderOptionsOf(command: TimelapseCommand): RenderOptions {
     format: command.format,
     levelBrightness: command.levelBrightness,
     caption: command.caption,
+    stabilise: command.stabilise,
+    mode: command.mode,
+    layout: command.layout,
+    motionWindow: command.motionWindow,
     quality: command.thresholds,
   });
 }

@@ -33,6 +33,10 @@ describe('timelapse command', () => {
     const options = renderOptionsOf(TimelapseCommandSchema.parse({ ...base, fps: 24, format: 'webm', thresholds: { blackMean: 12 } }));
     const defaults = RenderOptionsSchema.parse({});
     expect(options).toEqual({ ...defaults, fps: 24, format: 'webm', quality: { ...defaults.quality, blackMean: 12 } });
+    const motion = renderOptionsOf(TimelapseCommandSchema.parse({ ...base, stabilise: true, mode: 'motion', layout: 'side-by-side', motionWindow: 5 }));
+    expect(motion).toEqual({ ...defaults, stabilise: true, mode: 'motion', layout: 'side-by-side', motionWindow: 5 });
+    expect(problems({ ...base, mode: 'slow' })).toHaveLength(1);
+    expect(problems({ ...base, motionWindow: 8 })).toEqual(['motionWindow: expected an odd motion window (the frame in the middle)']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../platform/errors.ts';
 import type { PhotoSource } from './source-routing.ts';
 import type { IngestRequest } from '../timelapse/ingest-request.ts';
 import { RoverSchema, type Rover } from '../timelapse/raw-objects.ts';
@@ -46,6 +47,21 @@ export function batchSols(sols: Iterable<number>, batchSize: number): SolBatch[]
   }
   closeRun();
   return batches;
+}
+
+/**
+ * Refuses a photos or feed request over more than `maxSols` sols (INGEST_MAX_SOLS): one command
+ * must not hold the shared NASA budget for days. The reason names the cap and the way out.
+ */
+export function checkSolRange(request: IngestRequest, maxSols: number): void {
+  if (request.solStart === undefined) return;
+  const solEnd = request.solEnd ?? request.solStart;
+  const sols = solEnd - request.solStart + 1;
+  if (sols > maxSols) {
+    throw new ValidationError(
+      `sols ${request.solStart}-${solEnd} are ${sols} sols, over the ${maxSols} one ingestion command may cover (INGEST_MAX_SOLS): send ranges of at most ${maxSols} sols`,
+    );
+  }
 }
 
 export interface SolsToFetchInput {
@@ -131,7 +147,7 @@ export async function planBackfill(warehouse: PlanningRows, options: BackfillOpt
     if (row.sol_end < row.sol_start || !source) continue;
     for (const batch of planSolBatches(row.sol_start, row.sol_end, options.batchSize)) {
       if (requests.length >= options.maxBatches) return requests;
-      requests.push({ source, rover: row.rover_name, solStart: batch.solStart, solEnd: batch.solEnd, force: true });
+      requests.push({ source, rover: row.rover_name, solStart: batch.solStart, solEnd: batch.solEnd, force: true, priority: 'backfill' });
     }
   }
   return requests;

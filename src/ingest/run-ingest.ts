@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { formatIssues, type HttpClient, type RequestTally } from './http-client.ts';
 import { IngestRequestSchema, type IngestRequest } from '../timelapse/ingest-request.ts';
-import { batchSols, solsToFetch, type SolBatch } from './planner.ts';
+import { batchSols, checkSolRange, solsToFetch, type SolBatch } from './planner.ts';
 import { SolIndex } from './sol-index.ts';
 import {
   QuarantineEnvelopeSchema,
@@ -90,6 +90,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
   const parsed = IngestRequestSchema.safeParse(request);
   if (!parsed.success) throw new ValidationError(`invalid ingest request: ${formatIssues(parsed.error.issues)}`);
   const req = parsed.data;
+  checkSolRange(req, deps.config.ingest.maxSols);
   const logger = deps.logger.child({ module: 'ingest', source: req.source, rover: req.rover });
   const tally: RequestTally = { requests: 0 };
   const quarantine: QuarantineItem[] = [];

@@ -72,8 +72,10 @@ const EnvSchema = z.object({
   HTTP_TIMEOUT_MS: intFrom(100, 600_000, 30_000),
   HTTP_MAX_RESPONSE_BYTES: intFrom(1024, 2_000_000_000, 64 * 1024 * 1024),
   INGEST_LOOKBACK_SOLS: intFrom(0, 1000, 3),
-  /** Sols per raw photos/feed object (one object per batch). */
+  /** Sols per raw photos/feed object (one object per batch, one queued job per batch). */
   INGEST_BATCH_SOLS: intFrom(1, 10_000, 10),
+  /** Most sols one photos/feed ingestion command may cover; a larger range is refused. */
+  INGEST_MAX_SOLS: intFrom(1, 100_000, 500),
 
   KAFKA_BROKERS: csv.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('mars-timelapse'),
@@ -174,7 +176,7 @@ export interface Config {
     rateLimitPerHour: number;
   };
   http: { concurrency: number; timeoutMs: number; maxResponseBytes: number };
-  ingest: { lookbackSols: number; batchSols: number };
+  ingest: { lookbackSols: number; batchSols: number; maxSols: number };
   kafka: {
     brokers?: string[];
     clientId: string;
@@ -294,7 +296,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerHour: e.NASA_RATE_LIMIT_PER_HOUR,
     },
     http: { concurrency: e.HTTP_CONCURRENCY, timeoutMs: e.HTTP_TIMEOUT_MS, maxResponseBytes: e.HTTP_MAX_RESPONSE_BYTES },
-    ingest: { lookbackSols: e.INGEST_LOOKBACK_SOLS, batchSols: e.INGEST_BATCH_SOLS },
+    ingest: { lookbackSols: e.INGEST_LOOKBACK_SOLS, batchSols: e.INGEST_BATCH_SOLS, maxSols: e.INGEST_MAX_SOLS },
     kafka: {
       brokers: e.KAFKA_BROKERS && e.KAFKA_BROKERS.length > 0 ? e.KAFKA_BROKERS : undefined,
       clientId: e.KAFKA_CLIENT_ID,

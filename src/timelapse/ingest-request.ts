@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { RoverSchema, SOURCES } from './raw-objects.ts';
 
+export const INGEST_PRIORITIES = ['interactive', 'backfill'] as const;
+
 const sol = z.number({ message: 'expected a sol (an integer >= 0)' }).int({ message: 'expected a sol (an integer >= 0)' }).nonnegative({
   message: 'expected a sol (an integer >= 0)',
 });
@@ -15,6 +17,12 @@ export const IngestRequestShape = {
   force: z.boolean().optional(),
   /** Idempotency key of a scheduling command; ingestion itself does not use it. */
   requestId: z.string().min(1).optional(),
+  /**
+   * Who waits for it: `interactive` (a person: a timelapse request's metadata, a command typed
+   * by hand; the default) or `backfill` (the planner). Queued backfill runs only when no
+   * interactive job waits.
+   */
+  priority: z.enum(INGEST_PRIORITIES).optional(),
 };
 
 /**

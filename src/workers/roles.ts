@@ -120,6 +120,8 @@ export const schedulerRole: RoleDefinition = {
       done: new DoneRecords(redis, ctx.config.queues.prefix, ctx.config.queues.dedupeSeconds),
       attempts: ctx.config.queues.ingestAttempts,
       backoffMs: ctx.config.queues.ingestBackoffMs,
+      batchSols: ctx.config.ingest.batchSols,
+      maxSols: ctx.config.ingest.maxSols,
       logger: ctx.logger,
     });
     for (const source of queues.jobCountSources()) ctx.metrics.addJobSource(source);

@@ -94,8 +94,8 @@ describe('ingest, then warehouse build', () => {
       { sols: 3574, first: 1 },
     ]);
     expect(await planBackfill(warehouse, { rover: 'curiosity', maxBatches: 2, batchSize: 10, sourceFor: () => 'photos' })).toEqual([
-      { source: 'photos', rover: 'curiosity', solStart: 1, solEnd: 10, force: true },
-      { source: 'photos', rover: 'curiosity', solStart: 11, solEnd: 20, force: true },
+      { source: 'photos', rover: 'curiosity', solStart: 1, solEnd: 10, force: true, priority: 'backfill' },
+      { source: 'photos', rover: 'curiosity', solStart: 11, solEnd: 20, force: true, priority: 'backfill' },
     ]);
   });
 });

@@ -83,9 +83,9 @@ describe('planBackfill', () => {
 
   it('returns bounded, forced photo requests, biggest gaps first', async () => {
     expect(await planBackfill(warehouse, { maxBatches: 3, batchSize: 10, sourceFor: classicOnly })).toEqual([
-      { source: 'photos', rover: 'spirit', solStart: 3, solEnd: 4, force: true },
-      { source: 'photos', rover: 'curiosity', solStart: 0, solEnd: 9, force: true },
-      { source: 'photos', rover: 'curiosity', solStart: 10, solEnd: 19, force: true },
+      { source: 'photos', rover: 'spirit', solStart: 3, solEnd: 4, force: true, priority: 'backfill' },
+      { source: 'photos', rover: 'curiosity', solStart: 0, solEnd: 9, force: true, priority: 'backfill' },
+      { source: 'photos', rover: 'curiosity', solStart: 10, solEnd: 19, force: true, priority: 'backfill' },
     ]);
   });
 
@@ -94,12 +94,12 @@ describe('planBackfill', () => {
     const both = loadConfig({ MARS_RAW_BASE_URL: 'http://127.0.0.1:9', NASA_API_BASE_URL: 'http://127.0.0.1:8' });
     const plan = (config: Config) => planBackfill(warehouse, { maxBatches: 2, batchSize: 10, sourceFor: (rover) => photoRoutes(config, rover)[0]?.source });
     expect(await plan(feedOnly)).toEqual([
-      { source: 'feed', rover: 'curiosity', solStart: 0, solEnd: 9, force: true },
-      { source: 'feed', rover: 'curiosity', solStart: 10, solEnd: 19, force: true },
+      { source: 'feed', rover: 'curiosity', solStart: 0, solEnd: 9, force: true, priority: 'backfill' },
+      { source: 'feed', rover: 'curiosity', solStart: 10, solEnd: 19, force: true, priority: 'backfill' },
     ]);
     expect(await plan(both)).toEqual([
-      { source: 'photos', rover: 'spirit', solStart: 3, solEnd: 4, force: true },
-      { source: 'feed', rover: 'curiosity', solStart: 0, solEnd: 9, force: true },
+      { source: 'photos', rover: 'spirit', solStart: 3, solEnd: 4, force: true, priority: 'backfill' },
+      { source: 'feed', rover: 'curiosity', solStart: 0, solEnd: 9, force: true, priority: 'backfill' },
     ]);
   });
 

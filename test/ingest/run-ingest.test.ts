@@ -120,6 +120,13 @@ describe('runIngest', () => {
       expect((await readEnvelope(store, summary.objectKeys[1]!)).records).toEqual([]);
     });
 
+    it('refuses a range over INGEST_MAX_SOLS before any request, naming the cap', async () => {
+      await expect(ingest({ source: 'photos', rover: 'spirit', solStart: 0, solEnd: 600 })).rejects.toThrow(
+        'sols 0-600 are 601 sols, over the 500 one ingestion command may cover (INGEST_MAX_SOLS): send ranges of at most 500 sols',
+      );
+      await expect(ingest({ source: 'photos', rover: 'spirit', solStart: 0, solEnd: 20 }, { env: { INGEST_MAX_SOLS: '20' } })).rejects.toThrow(/are 21 sols, over the 20 /);
+    });
+
     it('skips sols already ingested except the look-back window, unless forced', async () => {
       const env = { INGEST_BATCH_SOLS: '5', INGEST_LOOKBACK_SOLS: '3' };
       const { store } = await ingest({ source: 'photos', rover: 'spirit', solStart: 0, solEnd: 12 }, { env });

@@ -34,11 +34,11 @@ describe('BullMQ ingest queues', () => {
     await kafka.close();
   });
 
-  function setup(redisUrl: string, prefix: string, ingest: (request: IngestRequest) => Promise<IngestSummaryLike>, attempts = 3) {
+  function setup(redisUrl: string, prefix: string, ingest: (request: IngestRequest) => Promise<IngestSummaryLike>, attempts = 3, workerConcurrency = concurrency) {
     const redis = createRedis(redisUrl);
     const done = new DoneRecords(redis, prefix, 3600);
-    const queues = new IngestQueues({ connection: redis, prefix, done, attempts, backoffMs: 20, logger: silentLogger });
-    const workers = new IngestWorkers({ redisUrl, prefix, concurrency, ingest: (request) => ingest(request), done, producer, logger: silentLogger });
+    const queues = new IngestQueues({ connection: redis, prefix, done, attempts, backoffMs: 20, batchSols: 10, maxSols: 500, logger: silentLogger });
+    const workers = new IngestWorkers({ redisUrl, prefix, concurrency: workerConcurrency, ingest: (request) => ingest(request), done, producer, logger: silentLogger });
     return {
       redis,
       done,
@@ -105,6 +105,52 @@ describe('BullMQ ingest queues', () => {
       expect(await env.done.get(ingestJobKey(forced))).toMatchObject({ records: 1 });
       await env.workers.close();
       expect(calls).toBe(2);
+    } finally {
+      await env.close();
+      await deletePrefix(testRedisUrl(), prefix);
+    }
+  });
+
+  it('refuses a sol range over INGEST_MAX_SOLS with the cap in the reason, and queues nothing', async () => {
+    const prefix = uniquePrefix();
+    const env = setup(testRedisUrl(), prefix, async () => summary(1));
+    try {
+      const huge: IngestRequest = { source: 'photos', rover: 'perseverance', solStart: 0, solEnd: 100_000 };
+      await expect(env.queues.enqueue(huge, null)).rejects.toThrow(
+        new ValidationError('sols 0-100000 are 100001 sols, over the 500 one ingestion command may cover (INGEST_MAX_SOLS): send ranges of at most 500 sols'),
+      );
+      expect(await env.queues.enqueue({ ...huge, solEnd: 499 }, null)).toMatchObject({ status: 'queued' });
+      const counts = await env.queues.jobCountSources().find((source) => source.name === 'ingest-photos')!.counts();
+      expect(counts.prioritized).toBe(50);
+    } finally {
+      await env.close();
+      await deletePrefix(testRedisUrl(), prefix);
+    }
+  });
+
+  it('cuts a long command into batch jobs, and runs interactive jobs before queued backfill', async () => {
+    const prefix = uniquePrefix();
+    const order: string[] = [];
+    const env = setup(testRedisUrl(), prefix, async (request) => {
+      order.push(`${request.priority ?? 'interactive'} ${request.solStart}-${request.solEnd}${request.requestId ? ` ${request.requestId}` : ''}`);
+      return summary(1);
+    }, 3, { ...concurrency, photos: 1 });
+    try {
+      const backfill: IngestRequest = { source: 'photos', rover: 'curiosity', solStart: 100, solEnd: 124, force: true, priority: 'backfill' };
+      const outcome = await env.queues.enqueue(backfill, { topic: 'ingestion-scheduling', partition: 0, offset: '1' });
+      expect(outcome).toMatchObject({ status: 'queued', queue: 'ingest-photos' });
+      expect(outcome.jobIds).toHaveLength(3);
+      // A person's request arrives after the backfill and still runs first.
+      await env.queues.enqueue({ source: 'photos', rover: 'curiosity', solStart: 394, solEnd: 405, requestId: 'navcam-394:photos' }, null);
+      await env.workers.start();
+      await waitFor('five jobs run', async () => (order.length === 5 ? true : undefined));
+      expect(order).toEqual([
+        'interactive 394-403 navcam-394:photos/394-403',
+        'interactive 404-405 navcam-394:photos/404-405',
+        'backfill 100-109',
+        'backfill 110-119',
+        'backfill 120-124',
+      ]);
     } finally {
       await env.close();
       await deletePrefix(testRedisUrl(), prefix);

@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { ensureBronzeSchema } from './bronze.ts';
+import { checkOriginals, type OriginalsCheck } from './check-originals.ts';
 import { runDataTests, type DataTestResult } from './data-tests/run-data-tests.ts';
 import { loadPending, type PendingSummary } from './loader.ts';
 import { loadProject, type Project } from './models/project.ts';
@@ -31,11 +32,15 @@ export interface BuildOptions {
 
 export interface BuildSummary {
   load: PendingSummary;
+  /** Downloaded originals checked against the store, and how many are gone. */
+  originals: OriginalsCheck;
   models: ModelRunResult[];
   tests: DataTestResult[];
   testsPassed: number;
+  /** Warn-severity tests that found rows (anomalies): reported, not failing. */
+  testsWarned: number;
   testsFailed: number;
-  /** True when every data test passed (refused raw objects are in `load.rejections`). */
+  /** True when no data test failed; warnings do not count (refused raw objects are in `load.rejections`). */
   ok: boolean;
   ms: number;
   /** Where the time went, in milliseconds. */
@@ -60,7 +65,8 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildSummar
   });
   // Models and tests see one consistent Bronze: loads arriving meanwhile wait for the next build.
   const loadMs = performance.now() - loadStarted;
-  const { models, tests, testsMs } = await serialize(warehouse, async () => {
+  const { originals, models, tests, testsMs } = await serialize(warehouse, async () => {
+    const originals = await checkOriginals({ warehouse, store: options.store, logger });
     const models = await runModels({
       warehouse,
       project,
@@ -71,21 +77,24 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildSummar
     const testsStarted = performance.now();
     const tests = options.test === false ? [] : await runDataTests({ warehouse, logger, project });
     if (tests.length > 0) onProgress?.({ stage: 'tests', done: tests.length, total: tests.length, item: 'data tests' });
-    return { models, tests, testsMs: performance.now() - testsStarted };
+    return { originals, models, tests, testsMs: performance.now() - testsStarted };
   });
-  const testsFailed = tests.filter((t) => !t.passed).length;
+  const testsFailed = tests.filter((t) => t.status === 'fail').length;
+  const testsWarned = tests.filter((t) => t.status === 'warn').length;
   const summary: BuildSummary = {
     load,
+    originals,
     models,
     tests,
-    testsPassed: tests.length - testsFailed,
+    testsPassed: tests.length - testsFailed - testsWarned,
+    testsWarned,
     testsFailed,
     ok: testsFailed === 0,
     ms: performance.now() - started,
     timings: { load: loadMs, models: models.reduce((n, m) => n + m.ms, 0), tests: testsMs },
   };
   logger.child({ module: 'build' }).info(
-    { loaded: load.loaded, rows: load.rows, rejected: load.rejected, models: models.length, testsFailed, ms: Math.round(summary.ms) },
+    { loaded: load.loaded, rows: load.rows, rejected: load.rejected, models: models.length, testsWarned, testsFailed, ms: Math.round(summary.ms) },
     'warehouse built',
   );
   return summary;

@@ -32,6 +32,7 @@ describe('Snowflake rendering of the models', () => {
   it('knows every Bronze, Silver and Gold table of the design, in dependency order', () => {
     expect(project.order.map((m) => m.relation)).toEqual([
       'MARS_BRONZE.LOADED_OBJECTS',
+      'MARS_BRONZE.MISSING_ORIGINALS',
       'MARS_BRONZE.RAW_COORDINATE_RESPONSE',
       'MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE',
       'MARS_BRONZE.RAW_MANIFEST_RESPONSE',
@@ -48,6 +49,7 @@ describe('Snowflake rendering of the models', () => {
       'MARS_GOLD.DAILY_ACTIVITY',
       'MARS_GOLD.CAMERA_TRAVEL_CORRELATION',
       'MARS_GOLD.INGESTION_PLANNING',
+      'MARS_GOLD.PHOTO_ANOMALIES',
       'MARS_GOLD.PHOTO_SUMMARY',
       'MARS_GOLD.TIMELAPSE_CANDIDATES',
     ]);
@@ -82,5 +84,16 @@ describe('Snowflake rendering of the models', () => {
     expect(names).toContain('relationships_FACT_PHOTOS_rover_name__DIM_ROVERS_rover_name');
     expect(names).toContain('relationships_TIMELAPSE_CANDIDATES_rover_name_camera_name__DIM_CAMERAS');
     expect(names).toContain('expression_INGESTION_PLANNING_range_ordered');
+    // Anomalies warn; broken keys fail.
+    const tests = compileDataTests(project);
+    expect(tests.find((t) => t.name === 'expression_PHOTO_ANOMALIES_no_count_outliers')?.severity).toBe('warn');
+    expect(tests.find((t) => t.name === 'relationships_PHOTO_ANOMALIES_rover_name__DIM_ROVERS_rover_name')?.severity).toBe('error');
+    expect(tests.filter((t) => t.severity === 'warn').map((t) => t.name)).toEqual([
+      'expression_PHOTO_ANOMALIES_no_missing_photos',
+      'expression_PHOTO_ANOMALIES_no_count_outliers',
+      'expression_PHOTO_ANOMALIES_no_date_mismatches',
+      'expression_PHOTO_ANOMALIES_no_duplicate_sources',
+      'expression_PHOTO_ANOMALIES_no_missing_originals',
+    ]);
   });
 });

@@ -37,12 +37,19 @@ function progressReporter(): { update(p: BuildProgress): void; stop(): void } {
   };
 }
 
-function printFailures(results: DataTestResult[]): void {
-  for (const test of results.filter((t) => !t.passed)) {
-    const what = test.error ? `could not run: ${test.error}` : `${test.failures} failing row${test.failures === 1 ? '' : 's'}`;
-    process.stdout.write(`FAIL ${test.name} (${what})\n`);
+/** Warnings first (data that looks wrong), then failures (a broken pipeline), each with sample rows. */
+function printFindings(results: DataTestResult[]): void {
+  for (const test of [...results.filter((t) => t.status === 'warn'), ...results.filter((t) => t.status === 'fail')]) {
+    const rows = `${test.failures} ${test.status === 'warn' ? 'row' : 'failing row'}${test.failures === 1 ? '' : 's'}`;
+    const what = test.error ? `could not run: ${test.error}` : rows;
+    process.stdout.write(`${test.status === 'warn' ? 'WARN' : 'FAIL'} ${test.name} (${what})\n`);
     if (test.sample.length > 0) process.stdout.write(`${formatTable(test.sample)}\n`);
   }
+}
+
+/** `data tests: 40 passed, 0 failed`, with `, 3 warned` when warnings were found. */
+function testsLine(counts: { passed: number; warned: number; failed: number }): string {
+  return `data tests: ${counts.passed} passed, ${counts.failed} failed${counts.warned > 0 ? `, ${counts.warned} warned` : ''}`;
 }
 
 function printBuild(summary: BuildSummary): void {
@@ -56,8 +63,8 @@ function printBuild(summary: BuildSummary): void {
   process.stdout.write(
     formatTable(summary.models.map((m) => ({ model: m.relation, materialized: m.materialized, rows: m.rows, merged: m.merged ?? '', ms: Math.round(m.ms) }))) + '\n',
   );
-  printFailures(summary.tests);
-  process.stdout.write(`data tests: ${summary.testsPassed} passed, ${summary.testsFailed} failed (${(summary.ms / 1000).toFixed(1)} s)\n`);
+  printFindings(summary.tests);
+  process.stdout.write(`${testsLine({ passed: summary.testsPassed, warned: summary.testsWarned, failed: summary.testsFailed })} (${(summary.ms / 1000).toFixed(1)} s)\n`);
 }
 
 export function register(program: Command): void {
@@ -92,7 +99,7 @@ export function register(program: Command): void {
 
   warehouse
     .command('test')
-    .description('run the data tests declared beside the models; exit 1 naming each failing test and showing failing rows')
+    .description('run the data tests declared beside the models; show warnings (anomalies) and failures with their rows; exit 1 only on a failure')
     .option('--select <text>', 'only tests whose name contains this text')
     .option('--json', 'print the results as JSON')
     .action(async (options: { select?: string; json?: boolean }) => {
@@ -104,11 +111,12 @@ export function register(program: Command): void {
           await warehouse.close();
         }
       });
-      const failed = results.filter((t) => !t.passed).length;
+      const failed = results.filter((t) => t.status === 'fail').length;
+      const warned = results.filter((t) => t.status === 'warn').length;
       if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
       else {
-        printFailures(results);
-        process.stdout.write(`data tests: ${results.length - failed} passed, ${failed} failed\n`);
+        printFindings(results);
+        process.stdout.write(`${testsLine({ passed: results.length - failed - warned, warned, failed })}\n`);
       }
       if (failed > 0) process.exitCode = 1;
     });

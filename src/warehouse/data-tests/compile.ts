@@ -1,5 +1,5 @@
 import type { Project } from '../models/project.ts';
-import type { DataTestFile } from '../models/data-test-declarations.ts';
+import type { DataTestFile, Severity } from '../models/data-test-declarations.ts';
 
 /** One data test as SQL that selects the failing rows: the test passes when it selects none. */
 export interface CompiledTest {
@@ -8,6 +8,8 @@ export interface CompiledTest {
   model: string;
   file: string;
   sql: string;
+  /** `error` fails the build; `warn` only reports the rows. */
+  severity: Severity;
 }
 
 const literal = (value: string | number): string => (typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`);
@@ -22,7 +24,7 @@ function compileFile(project: Project, file: string, declarations: DataTestFile)
   const out: CompiledTest[] = [];
   for (const [modelName, spec] of Object.entries(declarations.models)) {
     const table = relationOf(project, modelName, file);
-    const add = (name: string, sql: string) => out.push({ name, model: modelName, file, sql });
+    const add = (name: string, sql: string, severity: Severity = 'error') => out.push({ name, model: modelName, file, sql, severity });
     for (const [column, tests] of Object.entries(spec.columns)) {
       for (const test of tests) {
         if (test === 'not_null') {
@@ -58,7 +60,7 @@ function compileFile(project: Project, file: string, declarations: DataTestFile)
           `SELECT ${columns.map((c) => `c.${c}`).join(', ')} FROM ${table} c LEFT JOIN ${parent} p ON ${columns.map((c) => `c.${c} = p.${c}`).join(' AND ')} WHERE ${columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p.${columns[0]} IS NULL`,
         );
       } else {
-        add(`expression_${modelName}_${test.expression.name}`, `SELECT * FROM ${table} WHERE NOT (${test.expression.where})`);
+        add(`expression_${modelName}_${test.expression.name}`, `SELECT * FROM ${table} WHERE NOT (${test.expression.where})`, test.expression.severity);
       }
     }
   }

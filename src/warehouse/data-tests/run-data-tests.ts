@@ -3,10 +3,17 @@ import { errorMessage } from '../../platform/errors.ts';
 import { loadProject, type Project } from '../models/project.ts';
 import type { Row, Warehouse } from '../warehouse.ts';
 import { compileDataTests } from './compile.ts';
+import type { Severity } from '../models/data-test-declarations.ts';
+
+/** `pass`: no rows; `warn`: rows of a warn-severity test; `fail`: rows of an error test, or it could not run. */
+export type DataTestStatus = 'pass' | 'warn' | 'fail';
 
 export interface DataTestResult {
   name: string;
   model: string;
+  severity: Severity;
+  status: DataTestStatus;
+  /** False only for a failure: a warning passes. */
   passed: boolean;
   /** Number of failing rows (0 when passed; null when the test's query itself failed). */
   failures: number | null;
@@ -41,12 +48,15 @@ export async function runDataTests(options: DataTestOptions): Promise<DataTestRe
     try {
       const failures = firstValue((await options.warehouse.query(`SELECT COUNT(*) AS failures FROM (${test.sql}) t`))[0]);
       const sample = failures > 0 ? await options.warehouse.query(`SELECT * FROM (${test.sql}) t LIMIT ${sampleSize}`) : [];
-      results.push({ name: test.name, model: test.model, passed: failures === 0, failures, sample, sql: test.sql });
+      const status: DataTestStatus = failures === 0 ? 'pass' : test.severity === 'warn' ? 'warn' : 'fail';
+      results.push({ name: test.name, model: test.model, severity: test.severity, status, passed: status !== 'fail', failures, sample, sql: test.sql });
     } catch (error) {
-      results.push({ name: test.name, model: test.model, passed: false, failures: null, sample: [], error: errorMessage(error), sql: test.sql });
+      // A test that cannot run is a failure whatever its severity: the check did not happen.
+      const base = { name: test.name, model: test.model, severity: test.severity, sql: test.sql };
+      results.push({ ...base, status: 'fail', passed: false, failures: null, sample: [], error: errorMessage(error) });
     }
     const last = results.at(-1)!;
-    if (!last.passed) logger.warn({ test: last.name, failures: last.failures, error: last.error }, 'data test failed');
+    if (last.status !== 'pass') logger.warn({ test: last.name, status: last.status, failures: last.failures, error: last.error }, last.status === 'warn' ? 'data test warns' : 'data test failed');
   }
   return results;
 }

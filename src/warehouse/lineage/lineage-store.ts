@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ImageAsset, RenderFrameRecord, RenderRunRecord } from '../../timelapse/lineage-records.ts';
+import { toTimestamp } from '../timestamps.ts';
 import type { Warehouse } from '../warehouse.ts';
 
 /** `sql/lineage/`, found from this file so it works from any working directory. */
@@ -167,7 +168,6 @@ const RUN_COLUMNS = [
 ];
 const FRAME_COLUMNS = ['request_id', 'image_id', 'sol', 'candidate_index', 'frame_index', 'accepted', 'reason', 'detail', 'metrics', 'source_url', 'object_key'];
 
-const toTimestamp = (iso: string | null) => (iso === null ? null : iso.replace('T', ' ').replace(/Z$/, ''));
 const toJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /** Lineage writes in flight per warehouse, across every LineageStore over it. */

@@ -13,7 +13,14 @@ import { z } from 'zod';
  *         - unique: [source, image_id]
  *         - relationships: { columns: [rover_name, camera_name], to: DIM_CAMERAS }
  *         - expression: { name: sol_not_negative, where: "sol >= 0" }
+ *         - expression: { name: no_outliers, where: "kind <> 'count-outlier'", severity: warn }
+ *
+ * Severity, as in dbt: `error` (the default) fails the build and `mars warehouse test`; `warn`
+ * reports the rows as a warning (data that looks wrong, not a broken pipeline).
  */
+export const SEVERITIES = ['warn', 'error'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
 const ColumnTestSchema = z.union([
   z.literal('not_null'),
   z.literal('unique'),
@@ -24,7 +31,11 @@ const ColumnTestSchema = z.union([
 const ModelTestSchema = z.union([
   z.object({ unique: z.array(z.string()).min(1) }).strict(),
   z.object({ relationships: z.object({ columns: z.array(z.string()).min(1), to: z.string() }).strict() }).strict(),
-  z.object({ expression: z.object({ name: z.string().regex(/^[A-Za-z0-9_]+$/), where: z.string().min(1) }).strict() }).strict(),
+  z
+    .object({
+      expression: z.object({ name: z.string().regex(/^[A-Za-z0-9_]+$/), where: z.string().min(1), severity: z.enum(SEVERITIES).default('error') }).strict(),
+    })
+    .strict(),
 ]);
 
 export const DataTestFileSchema = z.object({

@@ -5,7 +5,7 @@ import { defaultOutputSize, dominantSize, readImageHeader } from './dominant-siz
 import type { FramePool } from './frame-pool.ts';
 import { probeVideo, type VideoProbe } from './probe-video.ts';
 import { DOWNLOAD_DEFAULTS } from './safe-download.ts';
-import { renderViews, viewsManifest, type ViewName } from './sequence-views.ts';
+import { renderViews, type ViewName } from './sequence-views.ts';
 import { MAX_ZOOM } from './stabilise/stabilise-plan.ts';
 import { MarsError } from '../platform/errors.ts';
 import { RenderOptionsSchema, type RenderOptionsInput } from '../timelapse/render-options.ts';
@@ -79,7 +79,8 @@ export async function renderFiles(input: RenderFilesInput, deps: { pool: FramePo
       files: input.files.length,
       parameters: options,
       output: { view, width: probe.width, height: probe.height, fps: options.fps, codec: probe.codec, pixFmt: probe.pixFmt, frames: probe.frames, durationSeconds: probe.durationSeconds, sourceSize: source },
-      ...viewsManifest(result),
+      stabilisation: result.stabilisation,
+      motion: result.motion,
       frames: verdicts.map((v) => ({ ...v, frameIndex: v.accepted ? frameIndex++ : null })),
       renderedAt: new Date().toISOString(),
     };

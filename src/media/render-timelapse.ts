@@ -23,6 +23,7 @@ import { progressReporter, type RenderProgress } from './render/progress.ts';
 import { publishRender } from './render/publish.ts';
 import type { RenderResult } from './render/render-result.ts';
 import { RenderInputSchema, selectRender } from './render/select.ts';
+import { renderViewsStage } from './render/views.ts';
 import { DOWNLOAD_DEFAULTS } from './safe-download.ts';
 
 export type RenderInput = z.input<typeof RenderInputSchema>;
@@ -138,12 +139,14 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     });
     const outputs = new RenderOutputs(plan, options.fit, candidates.length);
     const frameIndexOf = new Map<number, number>();
+    const acceptedFiles: string[] = [];
     for await (const judged of frames) {
       decisions.push(judged.decision);
       progress('normalise', decisions.length, candidates.length);
       outputs.add(judged);
       if (!judged.decision.accepted) continue;
       frameIndexOf.set(judged.decision.index, encode.frames);
+      acceptedFiles.push(judged.path!);
       await encode.write(judged);
     }
 
@@ -168,18 +171,32 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     const probe = await checkVideo(tools.ffprobePath, videoPath, { codec: options.format === 'mp4' ? 'h264' : 'vp9', frames: accepted, fps: options.fps, ...plan.output });
     timings.probeMs = Date.now() - mark;
 
-    const keys = timelapseKeys(input, options.format);
+    // The stabilised video and the motion view, when asked for: a pass of their own over the accepted files.
+    mark = Date.now();
+    const views = await renderViewsStage(acceptedFiles, { ...tools, plan, options, dir: tmp, signal: deps.signal });
+    if (views.summary) timings.viewsMs = Date.now() - mark;
+
+    const all = timelapseKeys(input, options.format);
+    const keys = {
+      video: all.video,
+      poster: all.poster,
+      contact: all.contact,
+      manifest: all.manifest,
+      ...(views.stabilised ? { stabilised: all.stabilised, stabilisedPoster: all.stabilisedPoster } : {}),
+      ...(views.motion ? { motion: all.motion, motionPoster: all.motionPoster } : {}),
+    };
     const records = frameRecords(input.requestId, candidates, originals, decisions, frameIndexOf);
-    const manifest = manifestOf({ ...input, options, plan, probe, levelling: encode.levelling(accepted), keys, candidates, originals, records });
+    const manifest = manifestOf({ ...input, options, plan, probe, levelling: encode.levelling(accepted), keys, views: views.manifest, candidates, originals, records });
     const result = await publishRender(
       {
-        keys: { video: keys.video, poster: keys.poster, contact: keys.contact, manifest: keys.manifest },
+        keys,
+        views,
         videoPath,
         format: options.format,
         poster: await posterMade,
         contact: await contactMade,
         manifest,
-        run: { ...run, timings, framesAccepted: accepted, durationSeconds: probe.durationSeconds },
+        run: { ...run, timings, framesAccepted: accepted, durationSeconds: probe.durationSeconds, viewParameters: views.summary },
         frames: records,
       },
       { store: deps.store, lineage: deps.lineage, progress },

@@ -150,13 +150,3 @@ export async function renderViews(input: ViewsInput): Promise<ViewsResult> {
   };
 }
 
-/**
- * What the manifest records of the views: the stabilisation (method, smoothing, zoom, mean and
- * largest correction, every frame's transform) and the motion view (window, layout, stretch).
- */
-export function viewsManifest(result: ViewsResult): { stabilisation?: StabilisePlan; motion?: ViewsResult['motion'] } {
-  return {
-    ...(result.stabilisation ? { stabilisation: result.stabilisation } : {}),
-    ...(result.motion ? { motion: result.motion } : {}),
-  };
-}

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveMediaTools } from '../../src/media/media-tools.ts';
 import { renderViews } from '../../src/media/sequence-views.ts';
 import { measureMotion } from '../../src/media/stabilise/measure-motion.ts';
-import { nasaFixtures, tempDir } from '../support/temp.ts';
+import { tempDir } from '../support/temp.ts';
 import { blockShift } from './support/block-shift.ts';
-import { decodeGreyFrames, seededRandom } from './support/video-frames.ts';
+import { shakenFrames } from './support/shaken-sequence.ts';
+import { decodeGreyFrames } from './support/video-frames.ts';
 
-/** The real Navcam frame (sol 731, 1288x968) the shaken sequence is cut from. */
-const NAVCAM = path.join(nasaFixtures, 'images', 'NRF_0731_0731848568_991ECM_N0361610NCAM12731_04_195J01.png');
 const WIDTH = 384;
 const HEIGHT = 288;
 const FRAMES = 30;
@@ -25,17 +24,11 @@ let shake: Array<{ x: number; y: number }>;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('mars-stabilise'));
-  const source = await sharp(NAVCAM).greyscale().raw().toBuffer({ resolveWithObject: true });
-  const random = seededRandom(13);
-  shake = Array.from({ length: FRAMES }, () => ({ x: Math.round(random() * 40 - 20), y: Math.round(random() * 40 - 20) }));
+  const shaken = await shakenFrames(FRAMES, WIDTH, HEIGHT);
+  shake = shaken.shake;
   files = [];
-  for (const [i, s] of shake.entries()) {
+  for (const [i, jpeg] of shaken.jpegs.entries()) {
     const file = path.join(dir, `shaken-${String(i).padStart(2, '0')}.jpg`);
-    // Windows around a spot with horizon and ground, each moved by its shake.
-    const jpeg = await sharp(source.data, { raw: source.info })
-      .extract({ left: 420 + s.x, top: 330 + s.y, width: WIDTH, height: HEIGHT })
-      .jpeg({ quality: 90 })
-      .toBuffer();
     await writeFile(file, jpeg);
     files.push(file);
   }

@@ -7,6 +7,8 @@ import type { VideoProbe } from '../probe-video.ts';
 import type { LocalOriginal } from './fetch-originals.ts';
 import type { FramePlan } from './frame-plan.ts';
 import type { JudgedFrame } from './judge.ts';
+import type { RenderKeys } from './render-result.ts';
+import type { ViewsStageResult } from './views.ts';
 
 interface PosterSource {
   /** The normalised frame as encoded, when the video was made of raw frames. */
@@ -66,7 +68,9 @@ export interface ManifestFacts {
   plan: FramePlan;
   probe: VideoProbe;
   levelling: string;
-  keys: { video: string; poster: string; contact: string; manifest: string };
+  keys: RenderKeys;
+  /** The stabilisation's per-frame transforms and the motion view's stretch, when made. */
+  views: ViewsStageResult['manifest'];
   candidates: readonly FrameCandidate[];
   originals: readonly LocalOriginal[];
   records: readonly RenderFrameRecord[];
@@ -94,7 +98,9 @@ export function manifestOf(facts: ManifestFacts): Record<string, unknown> {
       frameInput: plan.input.kind === 'raw' ? 'raw RGB frames normalised in workers' : `original ${plan.input.codec} files, normalised by ffmpeg`,
       levelling: facts.levelling,
     },
-    objects: { video: facts.keys.video, poster: facts.keys.poster, contact: facts.keys.contact, manifest: facts.keys.manifest },
+    objects: facts.keys,
+    ...(facts.views.stabilisation ? { stabilisation: facts.views.stabilisation } : {}),
+    ...(facts.views.motion ? { motion: facts.views.motion } : {}),
     frames: facts.records.map((f) => ({
       candidateIndex: f.candidateIndex,
       imageId: f.imageId,

@@ -5,6 +5,11 @@ export interface RenderKeys {
   poster: string;
   contact: string;
   manifest: string;
+  /** The stabilised video and the motion view with their posters, when the request asked for them. */
+  stabilised?: string;
+  stabilisedPoster?: string;
+  motion?: string;
+  motionPoster?: string;
 }
 
 export interface RenderResult {

@@ -3,6 +3,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import { FrameCandidateSchema } from '../../timelapse/frame-candidate.ts';
 import type { RenderRunRecord } from '../../timelapse/lineage-records.ts';
+import { timelapseKeys } from '../../timelapse/object-keys.ts';
 import { RenderOptionsSchema } from '../../timelapse/render-options.ts';
 import type { LineageRecorder } from './lineage-recorder.ts';
 import { resultOf, type RenderKeys, type RenderResult } from './render-result.ts';
@@ -23,10 +24,18 @@ export type SelectedInput = z.output<typeof RenderInputSchema>;
 
 export type Selection = { kind: 'recorded'; result: RenderResult } | { kind: 'render'; run: RenderRunRecord };
 
-async function recordedResult(run: RenderRunRecord, lineage: LineageRecorder, store: ObjectStore): Promise<RenderResult | null> {
+async function recordedResult(input: SelectedInput, run: RenderRunRecord, lineage: LineageRecorder, store: ObjectStore): Promise<RenderResult | null> {
   const { videoKey: video, posterKey: poster, contactKey: contact, manifestKey: manifest } = run;
   if (!video || !poster || !contact || !manifest) return null;
-  const keys: RenderKeys = { video, poster, contact, manifest };
+  const all = timelapseKeys(input, input.options.format);
+  const keys: RenderKeys = {
+    video,
+    poster,
+    contact,
+    manifest,
+    ...(run.stabilisedVideoKey ? { stabilised: run.stabilisedVideoKey, stabilisedPoster: all.stabilisedPoster } : {}),
+    ...(run.motionVideoKey ? { motion: run.motionVideoKey, motionPoster: all.motionPoster } : {}),
+  };
   const present = await Promise.all(Object.values(keys).map((key) => store.exists(key)));
   if (present.includes(false)) return null;
   return resultOf(run, keys, await lineage.getFrames(run.requestId));
@@ -43,7 +52,7 @@ export async function selectRender(
 ): Promise<Selection> {
   const previous = await deps.lineage.getRun(input.requestId);
   if (previous?.status === 'completed') {
-    const result = await recordedResult(previous, deps.lineage, deps.store);
+    const result = await recordedResult(input, previous, deps.lineage, deps.store);
     if (result) {
       deps.log.info({ video: result.keys.video }, 'request already rendered: returning the recorded result');
       return { kind: 'recorded', result };
@@ -69,6 +78,8 @@ export async function selectRender(
     contactKey: null,
     manifestKey: null,
     durationSeconds: null,
+    mode: input.options.mode,
+    stabilised: input.options.stabilise,
   };
   await deps.lineage.saveRun(run, []);
   return { kind: 'render', run };

@@ -1,0 +1,101 @@
+import type { RenderOptions } from '../../timelapse/render-options.ts';
+import { DOWNLOAD_DEFAULTS } from '../safe-download.ts';
+import { renderViews, type ViewName, type ViewsResult } from '../sequence-views.ts';
+import { MAX_ZOOM } from '../stabilise/stabilise-plan.ts';
+import { checkVideo, LEVEL_FRAMES } from './encode.ts';
+import type { FramePlan } from './frame-plan.ts';
+
+/** A video made beside the plain one, checked and ready to publish. */
+export interface ViewOutput {
+  videoPath: string;
+  poster: Buffer;
+}
+
+export interface ViewsStageResult {
+  stabilised?: ViewOutput;
+  motion?: ViewOutput;
+  /** For the manifest: every frame's transform, the motion view's stretch. */
+  manifest: Pick<ViewsResult, 'stabilisation' | 'motion'>;
+  /** For RENDER_RUNS.view_parameters: the same without the per-frame lists. */
+  summary: Record<string, unknown> | null;
+}
+
+/** The views a request asks for besides the plain video. */
+export function viewsAskedFor(options: Pick<RenderOptions, 'stabilise' | 'mode'>): ViewName[] {
+  return [...(options.stabilise ? (['stabilised'] as const) : []), ...(options.mode === 'motion' ? (['motion'] as const) : [])];
+}
+
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? null;
+
+/**
+ * The views stage, after the plain video: the stabilised video and the motion view from the
+ * accepted frames' files (a pass of their own; see sequence-views.ts), each checked like the
+ * plain video. Captions are not drawn on them.
+ */
+export async function renderViewsStage(
+  files: readonly string[],
+  settings: {
+    ffmpegPath: string;
+    ffprobePath: string;
+    plan: Pick<FramePlan, 'source' | 'output'>;
+    options: RenderOptions;
+    dir: string;
+    signal?: AbortSignal;
+  },
+): Promise<ViewsStageResult> {
+  const { options, plan } = settings;
+  const views = viewsAskedFor(options);
+  if (views.length === 0 || !plan.source) return { manifest: {}, summary: null };
+  const result = await renderViews({
+    files,
+    source: plan.source,
+    output: plan.output,
+    fit: options.fit,
+    views,
+    stabilise: options.stabilise ? { smoothing: options.smoothing, maxZoom: MAX_ZOOM } : undefined,
+    motion: { window: options.motionWindow, layout: options.layout },
+    encoder: {
+      ffmpegPath: settings.ffmpegPath,
+      fps: options.fps,
+      format: options.format,
+      crf: options.crf,
+      preset: options.preset,
+      levelFrames: options.levelBrightness ? Math.min(LEVEL_FRAMES, files.length) : 0,
+    },
+    dir: settings.dir,
+    limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels,
+    signal: settings.signal,
+  });
+  const outputs: Partial<Record<'stabilised' | 'motion', ViewOutput>> = {};
+  for (const view of views) {
+    const video = result.videos[view]!;
+    await checkVideo(settings.ffprobePath, video.path, {
+      codec: options.format === 'mp4' ? 'h264' : 'vp9',
+      frames: files.length,
+      fps: options.fps,
+      width: video.width,
+      height: video.height,
+    });
+    outputs[view as 'stabilised' | 'motion'] = { videoPath: video.path, poster: video.poster };
+  }
+  const { stabilisation, motion } = result;
+  return {
+    ...outputs,
+    manifest: { stabilisation, motion },
+    summary: {
+      ...(stabilisation
+        ? { stabilisation: { method: stabilisation.method, smoothing: stabilisation.smoothing, zoom: stabilisation.zoom, meanCorrection: stabilisation.meanCorrection, maxCorrection: stabilisation.maxCorrection } }
+        : {}),
+      ...(motion
+        ? {
+            motion: {
+              window: motion.window,
+              layout: motion.layout,
+              alignedFirst: motion.alignedFirst,
+              stretch: { offset: motion.stretch.offset, percentile: motion.stretch.percentile, gainMin: Math.min(...motion.stretch.gains), gainMedian: median(motion.stretch.gains), gainMax: Math.max(...motion.stretch.gains) },
+            },
+          }
+        : {}),
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerFramePool } from '../../src/media/frame-pool.ts';
+import { resolveMediaTools } from '../../src/media/media-tools.ts';
+import { probeVideo } from '../../src/media/probe-video.ts';
+import { renderTimelapse, type RenderInput } from '../../src/media/render-timelapse.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
+import { silentLogger } from '../../src/platform/logger.ts';
+import type { FrameCandidate } from '../../src/timelapse/frame-candidate.ts';
+import { timelapseKeys } from '../../src/timelapse/object-keys.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
+import { ensureLineageSchema, LineageStore } from '../../src/warehouse/lineage/lineage-store.ts';
+import { startTestS3 } from '../support/s3.ts';
+import { tempDir } from '../support/temp.ts';
+import { serveBytes, startImageServer } from './support/image-server.ts';
+import { shakenFrames } from './support/shaken-sequence.ts';
+
+const FRAMES = 24;
+const tools = resolveMediaTools({ ffmpegPath: undefined, ffprobePath: undefined });
+
+describe('renderTimelapse with stabilise and the motion view', () => {
+  let s3: Awaited<ReturnType<typeof startTestS3>>;
+  let server: Awaited<ReturnType<typeof startImageServer>>;
+  let warehouse: DuckDbWarehouse;
+  let pool: WorkerFramePool;
+  let config: Config;
+  let cleanup: () => Promise<void>;
+  let dir: string;
+  let frames: FrameCandidate[];
+
+  const input = (requestId: string): RenderInput => ({
+    requestId,
+    rover: 'Perseverance',
+    camera: 'NAVCAM_RIGHT',
+    solStart: 731,
+    solEnd: 731,
+    frames,
+    options: { stabilise: true, mode: 'motion', layout: 'side-by-side', preset: 'veryfast' },
+  });
+  const deps = () => ({ store: s3.store, lineage: new LineageStore(warehouse), config, logger: silentLogger, pool });
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('mars-render-views'));
+    s3 = await startTestS3();
+    server = await startImageServer();
+    warehouse = await DuckDbWarehouse.open(path.join(dir, 'w.duckdb'));
+    await ensureLineageSchema(warehouse);
+    pool = new WorkerFramePool({ threads: 2 });
+    config = loadConfig({ DATA_DIR: dir, DOWNLOAD_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent' });
+    const { jpegs } = await shakenFrames(FRAMES, 384, 288);
+    frames = jpegs.map((jpeg, i) => {
+      const imageId = `NRF_SHAKE_${String(i).padStart(2, '0')}`;
+      server.routes.set(`/img/${imageId}.jpg`, serveBytes(jpeg));
+      return { imageId, rover: 'Perseverance', camera: 'NAVCAM_RIGHT', sol: 731, imgSrc: `${server.base}/img/${imageId}.jpg`, takenAt: null };
+    });
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+    await warehouse?.close();
+    await server?.close();
+    await s3?.close();
+    await cleanup?.();
+  });
+
+  it('publishes the stabilised video and the motion view beside the plain one, each with its poster, and records how', async () => {
+    const result = await renderTimelapse(input('views-1'), deps());
+    const keys = timelapseKeys({ rover: 'Perseverance', camera: 'NAVCAM_RIGHT', solStart: 731, solEnd: 731, requestId: 'views-1' }, 'mp4');
+    expect(result.keys).toEqual({
+      video: keys.video,
+      poster: keys.poster,
+      contact: keys.contact,
+      manifest: keys.manifest,
+      stabilised: keys.stabilised,
+      stabilisedPoster: keys.stabilisedPoster,
+      motion: keys.motion,
+      motionPoster: keys.motionPoster,
+    });
+    expect(result.keys.motion).toBe('timelapses/perseverance/NAVCAM_RIGHT/731-731/views-1/motion.mp4');
+    const probe = async (key: string) => {
+      const local = path.join(dir, path.basename(key));
+      await s3.store.fGet(key, local);
+      return probeVideo(tools.ffprobePath, local);
+    };
+    expect(await probe(result.keys.video)).toMatchObject({ codec: 'h264', width: 384, height: 288, frames: FRAMES });
+    expect(await probe(result.keys.stabilised!)).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: 384, height: 288, frames: FRAMES });
+    expect(await probe(result.keys.motion!)).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: 768, height: 288, frames: FRAMES });
+    expect((await s3.store.stat(result.keys.motionPoster!))?.size).toBeGreaterThan(1000);
+    expect((await s3.store.stat(result.keys.stabilisedPoster!))?.size).toBeGreaterThan(1000);
+
+    const manifest = (await s3.store.getJson(result.keys.manifest)) as {
+      objects: Record<string, string>;
+      stabilisation: { zoom: number; meanCorrection: number; maxCorrection: number; transforms: Array<{ frame: number; correction: { dx: number; dy: number } }> };
+      motion: { window: number; layout: string; alignedFirst: boolean; stretch: { gains: number[] } };
+    };
+    expect(manifest.objects).toEqual(result.keys);
+    expect(manifest.stabilisation.transforms.map((t) => t.frame)).toEqual(Array.from({ length: FRAMES }, (_, i) => i));
+    expect(manifest.stabilisation.maxCorrection).toBeGreaterThan(manifest.stabilisation.meanCorrection);
+    expect(manifest.stabilisation.meanCorrection).toBeGreaterThan(3);
+    expect(manifest.motion).toMatchObject({ window: 9, layout: 'side-by-side', alignedFirst: true });
+    expect(manifest.motion.stretch.gains).toHaveLength(FRAMES);
+
+    const run = await new LineageStore(warehouse).getRun('views-1');
+    expect(run).toMatchObject({ status: 'completed', mode: 'motion', stabilised: true, stabilisedVideoKey: keys.stabilised, motionVideoKey: keys.motion });
+    expect(run!.viewParameters).toMatchObject({
+      stabilisation: { method: 'phase-correlation', smoothing: 15, zoom: manifest.stabilisation.zoom, meanCorrection: manifest.stabilisation.meanCorrection, maxCorrection: manifest.stabilisation.maxCorrection },
+      motion: { window: 9, layout: 'side-by-side', alignedFirst: true },
+    });
+    const rows = await warehouse.query<{ request_id: string }>(
+      "SELECT request_id FROM MARS_LINEAGE.RENDER_RUNS WHERE mode = 'motion' AND sol_start <= 731 AND sol_end >= 700 AND motion_video_key IS NOT NULL",
+    );
+    expect(rows).toEqual([{ request_id: 'views-1' }]);
+
+    // A repeat answers with the recorded keys, the views' included.
+    const again = await renderTimelapse(input('views-1'), deps());
+    expect(again.keys).toEqual(result.keys);
+  }, 180_000);
+});

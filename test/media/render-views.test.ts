@@ -106,10 +106,14 @@ describe('renderTimelapse with stabilise and the motion view', () => {
       stabilisation: { method: 'phase-correlation', smoothing: 15, zoom: manifest.stabilisation.zoom, meanCorrection: manifest.stabilisation.meanCorrection, maxCorrection: manifest.stabilisation.maxCorrection },
       motion: { window: 9, layout: 'side-by-side', alignedFirst: true },
     });
-    const rows = await warehouse.query<{ request_id: string }>(
-      "SELECT request_id FROM MARS_LINEAGE.RENDER_RUNS WHERE mode = 'motion' AND sol_start <= 731 AND sol_end >= 700 AND motion_video_key IS NOT NULL",
+    // The README's query for the motion videos of a sol range.
+    const rows = await warehouse.query(
+      `SELECT r.request_id, r.motion_video_key, r.stabilised, r.view_parameters->>'$.motion.window' AS motion_window
+       FROM MARS_LINEAGE.RENDER_RUNS r
+       WHERE r.mode = 'motion' AND r.status = 'completed' AND r.motion_video_key IS NOT NULL AND r.sol_start <= 740 AND r.sol_end >= 720
+       ORDER BY r.sol_start, r.finished_at`,
     );
-    expect(rows).toEqual([{ request_id: 'views-1' }]);
+    expect(rows).toEqual([{ request_id: 'views-1', motion_video_key: keys.motion, stabilised: true, motion_window: '9' }]);
 
     // A repeat answers with the recorded keys, the views' included.
     const again = await renderTimelapse(input('views-1'), deps());

@@ -1,7 +1,7 @@
-import { ValidationError } from '../platform/errors.ts';
+import { expected, ValidationError } from '../platform/errors.ts';
 
 /** A `--port` value: decimal digits only, 0-65535 (0: any free port). Number() alone would read "" as 0 and "0x1F90" as 8080. */
 export function portOption(value: string): number {
   if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) return Number(value);
-  throw new ValidationError(`Expected a port number (0-65535) for --port but received "${value}"`);
+  throw new ValidationError(expected('a port number (0-65535)', '--port', value));
 }

@@ -1,15 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import type { Config } from '../platform/config.ts';
+import { expected, formatIssues } from '../platform/errors.ts';
 import { once } from '../platform/lifecycle.ts';
 import { silentLogger, type Logger } from '../platform/logger.ts';
 import { backoffDelay } from '../platform/retry.ts';
 import { ConcurrencyLimit } from './http/concurrency-limit.ts';
 import { HttpError } from './http/http-errors.ts';
-import { parseRetryAfter } from './http/retry-after.ts';
+import { readCapped } from '../http/read-capped.ts';
+import { parseRetryAfter } from '../http/retry-after.ts';
 import { processTokenBucket, type RateLimiter } from './http/token-bucket.ts';
 
 export { HttpError, isHttpError } from './http/http-errors.ts';
+
+/** Zod issues named in one ingest message: enough to see what is wrong, short enough for a log line. */
+export const ISSUES_SHOWN = 5;
 
 export interface HttpClientOptions {
   /** Limit on one attempt, headers and body included. Default 30 000 ms. */
@@ -100,11 +105,11 @@ export class HttpClient {
     for (const key of ['timeoutMs', 'maxResponseBytes'] as const) {
       const value = this.options[key];
       if (!Number.isInteger(value) || value < 1) {
-        throw new RangeError(`Expected a positive integer for ${key} but received ${value} of type ${typeof value}`);
+        throw new RangeError(expected('a positive integer', `${key}`, value));
       }
     }
     if (!Number.isInteger(this.options.retries) || this.options.retries < 0) {
-      throw new RangeError(`Expected a non-negative integer for retries but received ${this.options.retries}`);
+      throw new RangeError(expected('a non-negative integer', 'retries', this.options.retries));
     }
     this.bucket = options.rateLimiter ?? processTokenBucket(this.options.rateLimitPerHour);
     this.limit = new ConcurrencyLimit(this.options.concurrency);
@@ -193,7 +198,7 @@ export class HttpClient {
     try {
       const contentType = response.headers.get('content-type') ?? '';
       if (!response.ok) {
-        const snippet = describeBody(await readCapped(response, 2048).catch(() => ''), contentType);
+        const snippet = describeBody(await readCapped(response, 2048).then((body) => body.toString('utf8'), () => ''), contentType);
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         const retriable = response.status === 429 || response.status >= 500;
         throw new HttpError(
@@ -203,13 +208,10 @@ export class HttpClient {
           { retriable, status: response.status, retryAfterMs: retriable ? retryAfterMs : undefined },
         );
       }
-      const declared = Number(response.headers.get('content-length') ?? NaN);
-      if (declared > this.options.maxResponseBytes) {
-        throw tooLarge(shown, this.options.maxResponseBytes, `it declares ${declared} bytes`);
-      }
-      const text = await readCapped(response, this.options.maxResponseBytes, () =>
-        tooLarge(shown, this.options.maxResponseBytes, 'stopped reading there'),
+      const body = await readCapped(response, this.options.maxResponseBytes, (declared) =>
+        tooLarge(shown, this.options.maxResponseBytes, declared === undefined ? 'stopped reading there' : `it declares ${declared} bytes`),
       );
+      const text = body.toString('utf8');
       return { text, contentType, status: response.status };
     } catch (error) {
       await response.body?.cancel().catch(() => undefined);
@@ -225,27 +227,6 @@ export class HttpClient {
 
 function tooLarge(url: string, cap: number, detail: string): HttpError {
   return new HttpError(`response from ${url} is larger than the ${cap}-byte cap (${detail})`, 'HTTP_TOO_LARGE', url);
-}
-
-/** Reads a body up to `cap` bytes; past the cap it cancels the stream and throws `onOverflow()`. */
-async function readCapped(response: Response, cap: number, onOverflow?: () => Error): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > cap) {
-      await reader.cancel().catch(() => undefined);
-      if (onOverflow) throw onOverflow();
-      chunks.push(value.subarray(0, value.byteLength - (total - cap)));
-      break;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function looksLikeHtml(text: string, contentType: string): boolean {
@@ -281,19 +262,9 @@ function parseJsonBody<T>(url: string, body: { text: string; contentType: string
   if (!schema) return value as T;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new HttpError(`unexpected response shape from ${shown}: ${formatIssues(parsed.error.issues)}`, 'HTTP_BAD_SHAPE', shown, {
+    throw new HttpError(`unexpected response shape from ${shown}: ${formatIssues(parsed.error.issues, ISSUES_SHOWN)}`, 'HTTP_BAD_SHAPE', shown, {
       status: body.status,
     });
   }
   return parsed.data;
-}
-
-/** "photos.3.id: expected number, received string; …" — short enough for a log line or a summary. */
-export function formatIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, max = 5): string {
-  const shown = issues.slice(0, max).map((issue) => {
-    const where = issue.path.map(String).join('.');
-    return where ? `${where}: ${issue.message}` : issue.message;
-  });
-  if (issues.length > max) shown.push(`and ${issues.length - max} more`);
-  return shown.join('; ');
 }

@@ -3,6 +3,7 @@ import { ValidationError } from '../platform/errors.ts';
 import type { PhotoSource } from './source-routing.ts';
 import type { IngestRequest } from '../timelapse/ingest-request.ts';
 import { RoverSchema, type Rover } from '../timelapse/raw-objects.ts';
+import { expected } from '../platform/errors.ts';
 
 export interface SolBatch {
   solStart: number;
@@ -11,7 +12,7 @@ export interface SolBatch {
 
 function checkBatchSize(batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`Expected a positive integer for batchSize but received ${batchSize}`);
+    throw new RangeError(expected('a positive integer', 'batchSize', batchSize));
   }
 }
 
@@ -128,7 +129,7 @@ export interface BackfillOptions {
 export async function planBackfill(warehouse: PlanningRows, options: BackfillOptions): Promise<IngestRequest[]> {
   checkBatchSize(options.batchSize);
   if (!Number.isInteger(options.maxBatches) || options.maxBatches < 0) {
-    throw new RangeError(`Expected a non-negative integer for maxBatches but received ${options.maxBatches}`);
+    throw new RangeError(expected('a non-negative integer', 'maxBatches', options.maxBatches));
   }
   if (options.maxBatches === 0) return [];
   // Quoted lower-case aliases: Snowflake would otherwise hand the columns back upper-cased.

@@ -1,8 +1,8 @@
 import type { Config } from '../platform/config.ts';
-import { ValidationError } from '../platform/errors.ts';
+import { formatIssues, ValidationError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
-import { formatIssues, type HttpClient, type RequestTally } from './http-client.ts';
+import { ISSUES_SHOWN, type HttpClient, type RequestTally } from './http-client.ts';
 import { IngestRequestSchema, type IngestRequest } from '../timelapse/ingest-request.ts';
 import { batchSols, checkSolRange, solsToFetch, type SolBatch } from './planner.ts';
 import { SolIndex } from './sol-index.ts';
@@ -88,7 +88,7 @@ async function fetchEachSol(batch: SolBatch, onSol: (sol: number) => void, fetch
  */
 export async function runIngest(request: IngestRequest, deps: IngestDeps): Promise<IngestSummary> {
   const parsed = IngestRequestSchema.safeParse(request);
-  if (!parsed.success) throw new ValidationError(`invalid ingest request: ${formatIssues(parsed.error.issues)}`);
+  if (!parsed.success) throw new ValidationError(`invalid ingest request: ${formatIssues(parsed.error.issues, ISSUES_SHOWN)}`);
   const req = parsed.data;
   checkSolRange(req, deps.config.ingest.maxSols);
   const logger = deps.logger.child({ module: 'ingest', source: req.source, rover: req.rover });

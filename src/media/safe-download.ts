@@ -1,6 +1,8 @@
 import sharp, { type Metadata } from 'sharp';
 import { MarsError, errorMessage } from '../platform/errors.ts';
 import { retry } from '../platform/retry.ts';
+import { readCapped } from '../http/read-capped.ts';
+import { parseRetryAfter } from '../http/retry-after.ts';
 import { sniffImageType, type ImageType } from './image-type.ts';
 import type { RejectReason } from './quality-judge.ts';
 
@@ -62,37 +64,6 @@ function checkHost(url: URL, allowed: readonly string[], reason: RejectReason): 
   }
 }
 
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel();
-    throw new DownloadRefused('too-large', `the body declares ${declared} bytes, over the ${maxBytes}-byte limit`);
-  }
-  if (!response.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new DownloadRefused('too-large', `the body passed the ${maxBytes}-byte limit`);
-    }
-    chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-  }
-  return Buffer.concat(chunks, total);
-}
-
 async function attemptDownload(url: string, limits: Required<DownloadLimits>, signal?: AbortSignal): Promise<DownloadedImage> {
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -112,9 +83,13 @@ async function attemptDownload(url: string, limits: Required<DownloadLimits>, si
       if (!response.ok) {
         await response.body?.cancel();
         const transient = response.status === 429 || response.status >= 500;
-        throw new DownloadRefused('http-error', `HTTP ${response.status} from ${current.host}`, transient, retryAfterMs(response.headers.get('retry-after')));
+        throw new DownloadRefused('http-error', `HTTP ${response.status} from ${current.host}`, transient, parseRetryAfter(response.headers.get('retry-after')));
       }
-      const body = await readCapped(response, limits.maxBytes);
+      const body = await readCapped(response, limits.maxBytes, (declared) =>
+        declared === undefined
+          ? new DownloadRefused('too-large', `the body passed the ${limits.maxBytes}-byte limit`)
+          : new DownloadRefused('too-large', `the body declares ${declared} bytes, over the ${limits.maxBytes}-byte limit`),
+      );
       const type = sniffImageType(body);
       if (!type) {
         const claimed = response.headers.get('content-type') ?? 'no content type';

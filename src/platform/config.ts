@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { MarsError } from './errors.ts';
 import type { Source } from '../timelapse/raw-objects.ts';
 
 /**
@@ -222,11 +223,10 @@ export interface Config {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+/** Variables that can never work as set: the program stops and names each. */
+export class ConfigError extends MarsError {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'CONFIG_INVALID', false);
   }
 }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isRetriable as defaultIsRetriable } from './errors.ts';
 
 export interface RetryOptions {
   /** Total attempts, the first included. Default 5. */
@@ -7,7 +8,7 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Cap on one delay. Default 30 s. */
   maxDelayMs?: number;
-  /** Whether an error is worth another attempt. Default: errors with `retriable: true`. */
+  /** Whether an error is worth another attempt. Default: `isRetriable` (errors.ts). */
   isRetriable?: (error: unknown) => boolean;
   /** A delay the other side asked for (e.g. Retry-After), which wins over the backoff. */
   requestedDelayMs?: (error: unknown) => number | undefined;
@@ -19,8 +20,6 @@ export interface RetryOptions {
 export function backoffDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random = Math.random): number {
   return Math.round(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
 }
-
-const defaultIsRetriable = (error: unknown) => (error as { retriable?: boolean } | null)?.retriable === true;
 
 /** Calls fn until it succeeds, it throws a non-retriable error, or the attempts run out. */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { RawEnvelopeSchema, sourceOfKey, type Source } from '../timelapse/raw-objects.ts';
-import { errorMessage } from '../platform/errors.ts';
+import { errorMessage, formatIssues, MarsError } from '../platform/errors.ts';
 
 /** What the loader checks of a raw object before it takes the records, on every engine. */
 
@@ -12,7 +12,11 @@ const EnvelopeHeaderSchema = RawEnvelopeSchema.omit({ records: true });
 export const sqlTimestamp = (iso: string): string => new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
 
 /** An object that can never load as it is: recorded in the ledger with the reason. */
-export class RejectedObject extends Error {}
+export class RejectedObject extends MarsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'REJECTED_OBJECT', false, options);
+  }
+}
 
 export interface Header {
   source: Source;
@@ -24,7 +28,7 @@ export interface Header {
 }
 
 export const envelopeProblem = (issues: z.core.$ZodIssue[]): string =>
-  `invalid envelope: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+  `invalid envelope: ${formatIssues(issues)}`;
 
 export async function parseFile(file: string): Promise<unknown> {
   try {

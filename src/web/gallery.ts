@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
 import { readBody, requestUrl, sendJson as sendHttpJson, type RouteHandler } from '../http/http-server.ts';
-import { errorMessage } from '../platform/errors.ts';
+import { errorMessage, formatIssues } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../timelapse/schemas.ts';
@@ -107,7 +106,7 @@ async function acceptCommand(req: IncomingMessage, res: ServerResponse, deps: Ga
   const withId = { requestId: `web-${randomBytes(6).toString('hex')}`, requestedBy: 'gallery', ...body };
   const parsed = TimelapseCommandSchema.safeParse(withId);
   if (!parsed.success) {
-    return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
+    return sendJson(res, 400, { error: formatIssues(parsed.error.issues) });
   }
   await deps.publishCommand(parsed.data);
   deps.logger.info({ requestId: parsed.data.requestId }, 'timelapse command published from the gallery');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConcurrencyLimit } from '../../src/ingest/http/concurrency-limit.ts';
-import { parseRetryAfter } from '../../src/ingest/http/retry-after.ts';
+import { parseRetryAfter } from '../../src/http/retry-after.ts';
 import { processTokenBucket, TokenBucket } from '../../src/ingest/http/token-bucket.ts';
 import { HttpError, redactUrl } from '../../src/ingest/http-client.ts';
 import { endlessBody, failFirst, hang, htmlPage, rateLimited, serverError, type FaultResponse } from '../../src/ingest/replay/faults.ts';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { analyseFiles, type FileVerdict } from '../../media/analyse-files.ts';
 import { InlineFramePool, WorkerFramePool, type FramePool } from '../../media/frame-pool.ts';
 import { QualityThresholdsSchema } from '../../timelapse/render-options.ts';
+import { expected, formatIssues, ValidationError } from '../../platform/errors.ts';
 import { DOWNLOAD_DEFAULTS } from '../../media/safe-download.ts';
 
 /** Below this many files, starting worker threads costs more than it saves. */
@@ -9,7 +10,7 @@ export const POOL_FROM_FILES = 8;
 
 export function parseThreshold(value: string, previous: Record<string, number>): Record<string, number> {
   const match = /^([A-Za-z]+)=(-?\d+(?:\.\d+)?)$/.exec(value);
-  if (!match) throw new Error(`Expected name=number for --threshold but received ${JSON.stringify(value)}`);
+  if (!match) throw new ValidationError(expected('name=number', '--threshold', value));
   return { ...previous, [match[1]!]: Number(match[2]) };
 }
 
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .action(async (files: string[], opts: { json?: boolean; threshold: Record<string, number> }) => {
       const parsed = QualityThresholdsSchema.safeParse(opts.threshold);
       if (!parsed.success) {
-        throw new Error(`bad --threshold: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new ValidationError(`bad --threshold: ${formatIssues(parsed.error.issues)}`);
       }
       const pool: FramePool = files.length >= POOL_FROM_FILES ? new WorkerFramePool() : new InlineFramePool();
       try {

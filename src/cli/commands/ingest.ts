@@ -1,6 +1,6 @@
 import { Argument, type Command } from 'commander';
-import { ValidationError } from '../../platform/errors.ts';
-import { formatIssues, HttpClient } from '../../ingest/http-client.ts';
+import { formatIssues, ValidationError } from '../../platform/errors.ts';
+import { HttpClient, ISSUES_SHOWN } from '../../ingest/http-client.ts';
 import { createProgressReporter } from '../../ingest/ingest-progress.ts';
 import { IngestRequestSchema, parseSolRange } from '../../timelapse/ingest-request.ts';
 import { ROVERS, SOURCES, type Source } from '../../timelapse/raw-objects.ts';
@@ -51,7 +51,7 @@ export function register(program: Command): void {
         ...(options.sols ? parseSolRange(options.sols) : {}),
         force: options.force ?? false,
       });
-      if (!parsed.success) throw new ValidationError(`mars ingest ${source}: ${formatIssues(parsed.error.issues)}`);
+      if (!parsed.success) throw new ValidationError(`mars ingest ${source}: ${formatIssues(parsed.error.issues, ISSUES_SHOWN)}`);
       const request = parsed.data;
 
       const summary = await withRuntime(async ({ config, logger, runtime }) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../platform/errors.ts';
+import { expected, ValidationError } from '../../platform/errors.ts';
 import { DEFAULT_ROW_LIMIT, MAX_ROW_LIMIT, queryCapped } from '../../warehouse/capped-query.ts';
 import { formatTable } from '../../warehouse/format-table.ts';
 import { openWarehouseOrService, ServiceWarehouse } from '../../warehouse/service-warehouse.ts';
@@ -7,7 +7,7 @@ import { withRuntime } from '../context.ts';
 
 function limitOption(value: string): number {
   if (/^\d{1,8}$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_ROW_LIMIT) return Number(value);
-  throw new ValidationError(`Expected a row count (1-${MAX_ROW_LIMIT}) for --limit but received "${value}"`);
+  throw new ValidationError(expected(`a row count (1-${MAX_ROW_LIMIT})`, '--limit', value));
 }
 
 export function register(program: Command): void {

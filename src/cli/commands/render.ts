@@ -3,6 +3,7 @@ import { InlineFramePool, WorkerFramePool, type FramePool } from '../../media/fr
 import { resolveMediaTools } from '../../media/media-tools.ts';
 import { renderFiles, type RenderFilesResult } from '../../media/render-files.ts';
 import { loadConfig } from '../../platform/config.ts';
+import { formatIssues, ValidationError } from '../../platform/errors.ts';
 import { RenderOptionsSchema } from '../../timelapse/render-options.ts';
 import { parseThreshold, POOL_FROM_FILES } from './frames.ts';
 
@@ -57,7 +58,7 @@ export function register(program: Command): void {
         quality: flags.threshold,
       });
       if (!parsed.success) {
-        throw new Error(`bad option: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new ValidationError(`bad option: ${formatIssues(parsed.error.issues)}`);
       }
       const config = loadConfig();
       const tools = resolveMediaTools(config);

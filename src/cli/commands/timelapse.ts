@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { parseSolRange } from '../../timelapse/ingest-request.ts';
 import { ROVERS } from '../../timelapse/raw-objects.ts';
-import { ValidationError } from '../../platform/errors.ts';
+import { expected, formatIssues, ValidationError } from '../../platform/errors.ts';
 import { RequestFollower, type FinalEvent } from '../../workers/timelapse/follow-request.ts';
 import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../../timelapse/schemas.ts';
 import { TimelapseTopics } from '../../timelapse/topics.ts';
@@ -64,7 +63,7 @@ export function createEventDisplay(stream: NodeJS.WriteStream = process.stderr):
 
 function intOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new ValidationError(`Expected a whole number for --${name} but received "${value}"`);
+  if (!/^\d+$/.test(value)) throw new ValidationError(expected('a whole number', `--${name}`, value));
   return Number(value);
 }
 
@@ -75,7 +74,7 @@ const MAX_WAIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 export function waitTimeoutMs(value: string): number {
   const seconds = intOption('timeout', value)!;
   if (seconds < 1 || seconds > MAX_WAIT_SECONDS) {
-    throw new ValidationError(`Expected a whole number of seconds between 1 and ${MAX_WAIT_SECONDS} for --timeout but received "${value}"`);
+    throw new ValidationError(expected(`a whole number of seconds between 1 and ${MAX_WAIT_SECONDS}`, '--timeout', value));
   }
   return seconds * 1000;
 }
@@ -99,7 +98,7 @@ export function commandFromOptions(options: RequestOptions): TimelapseCommand {
     format: options.format,
     requestedBy: 'cli',
   });
-  if (!parsed.success) throw new ValidationError(`mars timelapse request: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+  if (!parsed.success) throw new ValidationError(`mars timelapse request: ${formatIssues(parsed.error.issues)}`);
   return parsed.data;
 }
 

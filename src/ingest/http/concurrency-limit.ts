@@ -1,3 +1,5 @@
+import { expected } from '../../platform/errors.ts';
+
 /** At most `limit` tasks run at once; the rest wait in arrival order. */
 export class ConcurrencyLimit {
   private active = 0;
@@ -5,7 +7,7 @@ export class ConcurrencyLimit {
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`Expected a positive integer for concurrency but received ${limit}`);
+      throw new RangeError(expected('a positive integer', 'concurrency', limit));
     }
   }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expected } from '../../platform/errors.ts';
 
 /** What the HttpClient asks before every request: resolve when a request may go out. */
 export interface RateLimiter {
@@ -31,7 +32,7 @@ export class TokenBucket implements RateLimiter {
 
   constructor(options: TokenBucketOptions) {
     if (!Number.isFinite(options.perHour) || options.perHour <= 0) {
-      throw new RangeError(`Expected a positive number for perHour but received ${options.perHour}`);
+      throw new RangeError(expected('a positive number', 'perHour', options.perHour));
     }
     this.perHour = options.perHour;
     this.capacity = Math.max(1, options.capacity ?? options.perHour);

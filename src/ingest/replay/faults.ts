@@ -1,3 +1,5 @@
+import { expected } from '../../platform/errors.ts';
+
 /**
  * Misbehaviour a replay server can put on, to show that ingestion survives real servers:
  * rate limiting, errors, HTML pages, broken or endless bodies, pagers that never end.
@@ -94,7 +96,7 @@ export function parseFailFirst(spec: string): ReplayFault {
       const [code, retryAfter] = part.split(':');
       const status = Number(code);
       if (!Number.isInteger(status) || status < 400 || status > 599) {
-        throw new RangeError(`Expected HTTP error statuses like 429,500 for --fail-first but received "${spec}"`);
+        throw new RangeError(expected('HTTP error statuses like 429,500', '--fail-first', spec));
       }
       return status === 429 ? rateLimited(retryAfter ?? '1') : serverError(status);
     });

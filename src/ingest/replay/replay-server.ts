@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { MarsError } from '../../platform/errors.ts';
 import { once } from '../../platform/lifecycle.ts';
 import { sendJson } from '../../http/http-server.ts';
 import { silentLogger, type Logger } from '../../platform/logger.ts';
@@ -44,12 +45,13 @@ const IMAGE_TYPES: Record<string, string> = {
   '.webp': 'image/webp',
 };
 
-class HttpProblem extends Error {
+/** A request the replay server answers with an HTTP error status and this message. */
+class HttpProblem extends MarsError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super(message, `HTTP_${status}`, status === 429 || status >= 500);
   }
 }
 

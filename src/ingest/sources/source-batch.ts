@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { formatIssues } from '../http-client.ts';
+import { formatIssues } from '../../platform/errors.ts';
+import { ISSUES_SHOWN } from '../http-client.ts';
 
 /** A record that failed validation, kept with where it came from and why. */
 export interface QuarantineItem {
@@ -47,7 +48,7 @@ export function checkRecords<T>(
   records.forEach((record, index) => {
     const parsed = schema.safeParse(record);
     if (!parsed.success) {
-      bad.push({ url, reason: `record ${index}: ${formatIssues(parsed.error.issues)}`, record });
+      bad.push({ url, reason: `record ${index}: ${formatIssues(parsed.error.issues, ISSUES_SHOWN)}`, record });
       return;
     }
     const misfit = belongs?.(parsed.data);

@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, formatIssues, isRetriable } from '../errors.ts';
 import { once, type Service } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { retry } from '../retry.ts';
@@ -161,7 +161,7 @@ export class TopicConsumer<T> implements Service {
     }
     const parsed = this.options.topic.schema.safeParse(json);
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const detail = formatIssues(parsed.error.issues);
       return { ok: false, reason: 'invalid-schema', detail };
     }
     let attempts = 0;
@@ -187,7 +187,7 @@ export class TopicConsumer<T> implements Service {
       // Shutting down mid-retry: leave the offset uncommitted so the message is handed back.
       if (this.abort.signal.aborted) throw error;
       this.options.observer?.handlerFailed?.(meta.topic, error);
-      const retriable = (error as { retriable?: boolean } | null)?.retriable === true;
+      const retriable = isRetriable(error);
       return {
         ok: false,
         reason: retriable ? 'retries-exhausted' : 'handler-failed',

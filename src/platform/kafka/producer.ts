@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { ValidationError } from '../errors.ts';
+import { formatIssues, ValidationError } from '../errors.ts';
 import { once } from '../lifecycle.ts';
 import type { Service } from '../lifecycle.ts';
 import type { TopicDefinition } from '../../timelapse/topics.ts';
@@ -26,7 +26,7 @@ export class KafkaProducer implements Service {
   async publish<T>(topic: TopicDefinition<T>, value: T, key?: string): Promise<void> {
     const parsed = topic.schema.safeParse(value);
     if (!parsed.success) {
-      throw new ValidationError(`refusing to publish an invalid ${topic.name} message: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      throw new ValidationError(`refusing to publish an invalid ${topic.name} message: ${formatIssues(parsed.error.issues)}`);
     }
     await this.sendRaw(topic.name, JSON.stringify(parsed.data), key);
   }

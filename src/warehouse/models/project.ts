@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { formatIssues } from '../../platform/errors.ts';
 import { DataTestFileSchema, type DataTestFile } from './data-test-declarations.ts';
 import { listCalls } from './template.ts';
 
@@ -56,7 +57,7 @@ function parseModel(file: string, layer: Layer, template: string): Model {
   const configs = calls.filter((c) => c.name === 'config');
   if (configs.length !== 1) throw new Error(`${file}: expected exactly one {{ config(...) }} but found ${configs.length}`);
   const parsed = ModelConfigSchema.safeParse(configs[0]!.kwargs);
-  if (!parsed.success) throw new Error(`${file}: bad config: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success) throw new Error(`${file}: bad config: ${formatIssues(parsed.error.issues)}`);
   const config = parsed.data;
   const dependsOn = [...new Set(calls.filter((c) => c.name === 'ref' || c.name === 'source').map((c) => c.args[0] ?? ''))];
   return {
@@ -116,7 +117,7 @@ export async function loadProject(sqlDir: string = DEFAULT_SQL_DIR): Promise<Pro
       } else if (entry.endsWith('.yml') || entry.endsWith('.yaml')) {
         const parsed = DataTestFileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
         if (!parsed.success) {
-          throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          throw new Error(`${file}: ${formatIssues(parsed.error.issues)}`);
         }
         tests.push({ file, declarations: parsed.data });
       }

@@ -1,7 +1,15 @@
+import { errorMessage, isRetriable, MarsError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Row, Warehouse } from '../warehouse.ts';
 import { renderModel } from './render.ts';
 import { LAYERS, schemaOf, type Model, type Project } from './project.ts';
+
+/** A model that failed, named, and exactly as retriable as the failure under it (a busy engine passes, bad SQL does not). */
+export class ModelFailedError extends MarsError {
+  constructor(model: Model, cause: unknown) {
+    super(`model ${model.name} (${model.file}) failed: ${errorMessage(cause)}`, 'MODEL_FAILED', isRetriable(cause), { cause });
+  }
+}
 
 export interface ModelRunResult {
   name: string;
@@ -101,7 +109,7 @@ export async function runModels(options: {
     try {
       results.push(await runModel(options.warehouse, options.project, model));
     } catch (error) {
-      throw new Error(`model ${model.name} (${model.file}) failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ModelFailedError(model, error);
     }
     const r = results.at(-1)!;
     logger.debug({ model: r.name, rows: r.rows, merged: r.merged, ms: Math.round(r.ms) }, 'model built');

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IngestRequest } from '../../timelapse/ingest-request.ts';
 import { SOURCES, type Source } from '../../timelapse/raw-objects.ts';
-import { errorMessage } from '../../platform/errors.ts';
+import { errorMessage, isRetriable } from '../../platform/errors.ts';
 import type { KafkaProducer } from '../../platform/kafka/producer.ts';
 import { Topics } from '../../timelapse/topics.ts';
 import { closeAll, once, type Service } from '../../platform/lifecycle.ts';
@@ -33,8 +33,6 @@ export interface IngestWorkersOptions {
   sources?: readonly Source[];
   time?: <T>(stage: string, fn: () => Promise<T>) => Promise<T>;
 }
-
-const isRetriable = (error: unknown) => (error as { retriable?: boolean } | null)?.retriable !== false;
 
 /**
  * The consuming side of the ingest queues: one BullMQ worker per source with that source's

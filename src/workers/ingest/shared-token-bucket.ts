@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { RateLimiter } from '../../ingest/http/token-bucket.ts';
+import { expected } from '../../platform/errors.ts';
 
 /**
  * Takes one token or says how long to wait, atomically, on Redis's clock: one bucket for every
@@ -43,7 +44,7 @@ export class SharedTokenBucket implements RateLimiter {
 
   constructor(options: SharedTokenBucketOptions) {
     if (!Number.isFinite(options.perHour) || options.perHour <= 0) {
-      throw new RangeError(`Expected a positive number for perHour but received ${options.perHour}`);
+      throw new RangeError(expected('a positive number', 'perHour', options.perHour));
     }
     this.perHour = options.perHour;
     this.capacity = Math.max(1, options.capacity ?? options.perHour);

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import type { renderTimelapse } from '../../media/render-timelapse.ts';
 import type { RenderStage } from '../../media/render/progress.ts';
 import { RenderOptionsSchema, type RenderOptions } from '../../timelapse/render-options.ts';
 import { SolIndex } from '../../ingest/sol-index.ts';
 import type { Config } from '../../platform/config.ts';
-import { errorMessage } from '../../platform/errors.ts';
+import { errorMessage, formatIssues, isRetriable } from '../../platform/errors.ts';
 import { once, type Service } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
@@ -97,7 +96,7 @@ export class RenderWorker implements Service {
 
   private async process(job: Job<RenderJobInput>): Promise<void> {
     const parsed = RenderJobSchema.safeParse(job.data);
-    if (!parsed.success) return this.refuse(job, `the render job does not match its schema: ${z.prettifyError(parsed.error)}`);
+    if (!parsed.success) return this.refuse(job, `the render job does not match its schema: ${formatIssues(parsed.error.issues)}`);
     const data = parsed.data;
     const { command } = data;
     const requestId = command.requestId;
@@ -138,8 +137,8 @@ export class RenderWorker implements Service {
       this.counts.completed++;
       log.info({ video: result.keys.video, accepted: result.framesAccepted, rejected: result.framesRejected }, 'render completed');
     } catch (error) {
-      // Errors that say they cannot pass (retriable: false) end the request now; others get the job's attempts.
-      const retriable = !(error instanceof UnrecoverableError) && (error as { retriable?: unknown }).retriable !== false;
+      // Errors that cannot pass end the request now; others get the job's attempts.
+      const retriable = isRetriable(error);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (!retriable || lastAttempt) {
         const reason = errorMessage(error);

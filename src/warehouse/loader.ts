@@ -5,14 +5,14 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { sourceOfKey } from '../timelapse/raw-objects.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { ObjectStore } from '../platform/object-store/object-store.ts';
+import { isNotFound, type ObjectStore } from '../platform/object-store/object-store.ts';
 import { BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
 import { loadWithBinds } from './bronze-binds.ts';
 import { insertWithDuckDb, inspectWithDuckDb } from './bronze-duckdb.ts';
 import { RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
 import { serialize } from './serialize.ts';
 import { stagingDir } from './staging.ts';
-import type { Row, Warehouse } from './warehouse.ts';
+import { lowerKeys, type Row, type Warehouse } from './warehouse.ts';
 
 export interface LoaderDeps {
   warehouse: Warehouse;
@@ -55,7 +55,7 @@ async function ledgerVerdicts(warehouse: Warehouse, requests: LoadRequest[]): Pr
       slice.map((r) => r.key),
     );
     for (const raw of rows) {
-      const row = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
+      const row = lowerKeys(raw);
       verdicts.set(`${String(row.object_key)}\u0000${String(row.etag)}`, row.status === 'loaded' ? 'already loaded' : `already refused: ${String(row.reason)}`);
     }
   }
@@ -136,8 +136,6 @@ async function commitObjects(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<str
     return results;
   });
 }
-
-const isNotFound = (error: unknown): boolean => ['NotFound', 'NoSuchKey'].includes((error as { code?: string }).code ?? '');
 
 /** Downloads one object to `dir`; a result instead when it is gone. */
 async function fetchObject(store: ObjectStore, request: LoadRequest, dir: string, index: number): Promise<Fetched | LoadResult> {

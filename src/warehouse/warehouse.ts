@@ -8,6 +8,11 @@ export type Dialect = 'duckdb' | 'snowflake';
 
 export type Row = Record<string, unknown>;
 
+/** A row with its column names lower-cased, as our zod row schemas name them (Snowflake upper-cases). */
+export function lowerKeys(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 export interface Warehouse {
   readonly dialect: Dialect;
   /** Runs one statement (or, on DuckDB, several separated by semicolons when no params). */

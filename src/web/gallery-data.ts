@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Row, Warehouse } from '../warehouse/warehouse.ts';
+import { lowerKeys, type Warehouse } from '../warehouse/warehouse.ts';
 
 /** A camera-and-sols combination the warehouse has frames for, offered in the form. */
 export interface Suggestion {
@@ -90,10 +90,6 @@ export const FrameRowSchema = z.object({
   object_key: optionalText,
 });
 export type FrameRow = z.infer<typeof FrameRowSchema>;
-
-function lowerKeys(row: Row): Row {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
-}
 
 const runColumns = `r.request_id, r.rover_name, r.camera_name, r.sol_start, r.sol_end, r.status, r.error,
   CAST(r.started_at AS VARCHAR) AS started_at, CAST(r.finished_at AS VARCHAR) AS finished_at,

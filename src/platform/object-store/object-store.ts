@@ -25,6 +25,9 @@ export function normaliseEtag(etag: string): string {
   return etag.replace(/^"+|"+$/g, '');
 }
 
+/** Whether an object-store error says the key (or bucket) is not there: MinIO, S3 and s3rver say it two ways. */
+export const isNotFound = (error: unknown): boolean => ['NotFound', 'NoSuchKey'].includes((error as { code?: string } | null)?.code ?? '');
+
 /**
  * The project's one door to S3 (MinIO in production, s3rver embedded). Always sends sizes:
  * s3rver lacks ListMultipartUploads, which the minio client calls for unknown-size streams.
@@ -124,8 +127,7 @@ export class ObjectStore {
       const contentType = (s.metaData?.['content-type'] as string | undefined) ?? undefined;
       return { key, size: s.size, etag: normaliseEtag(s.etag), lastModified: s.lastModified, contentType };
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'NotFound' || code === 'NoSuchKey') return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }

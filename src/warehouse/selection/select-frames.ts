@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FrameCandidateSchema, type FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import { MarsError } from '../../platform/errors.ts';
-import type { Row, Warehouse } from '../warehouse.ts';
+import { lowerKeys, type Warehouse } from '../warehouse.ts';
 
 export interface FrameSelection {
   rover: string;
@@ -29,10 +29,6 @@ const PhotoRowSchema = z.object({
   height: z.coerce.number().int().nullish(),
   sample_type: z.string().nullish(),
 });
-
-function lowerKeys(row: Row): Row {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
-}
 
 /**
  * The full-size frames of one rover's camera over a sol range, from MARS_SILVER.FACT_PHOTOS, in

@@ -112,10 +112,18 @@ export class HttpServer implements Service {
   }
 }
 
-/** Answers with a JSON body; `headers` adds to (or overrides) the JSON ones. */
+/**
+ * Answers with a JSON body; `headers` adds to (or overrides) the JSON ones. `nosniff` always: an
+ * answer that echoes what the client sent (a path, a request id) is never read as HTML.
+ */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
   res.end(text);
 }
 

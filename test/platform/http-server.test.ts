@@ -36,6 +36,13 @@ describe('the service HTTP server', () => {
     expect(await rawRequest(server.port, 'GET /healthz HTTP/1.1')).toBe('HTTP/1.1 200 OK');
   });
 
+  it('answers 404 for an unknown route with nosniff, since it echoes the path', async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/%3Cimg%20src=x%3E`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await res.json()).toEqual({ error: 'no route for GET /%3Cimg%20src=x%3E' });
+  });
+
   it('closes safely twice', async () => {
     const other = new HttpServer({ logger: silentLogger });
     await other.start();

@@ -191,9 +191,13 @@ describe('pages', () => {
     expect(await (await fetch(`${base}/runs/req-1`)).text()).not.toContain('derived from one real');
   });
 
-  it('answers 404 for an unknown run', async () => {
-    const res = await fetch(`${base}/runs/nope`);
-    expect(res.status).toBe(404);
+  it('answers 404 for an unknown run, never to be sniffed as HTML', async () => {
+    for (const path of ['/runs/%3Cscript%3Ex', '/api/timelapses/%3Cscript%3Ex']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await res.text()).toContain('<script>x');
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { ConcurrencyLimit } from './http/concurrency-limit.ts';
 import { HttpError } from './http/http-errors.ts';
 import { readCapped } from '../http/read-capped.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
-import { processTokenBucket, type RateLimiter } from './http/token-bucket.ts';
+import { processRateLimit, type RateLimiter } from './http/rolling-hour-limit.ts';
 
 export { HttpError, isHttpError } from './http/http-errors.ts';
 
@@ -22,11 +22,11 @@ export interface HttpClientOptions {
   /** Further attempts after the first, on 429, 5xx, timeouts and dropped connections. Default 4. */
   retries?: number;
   /**
-   * Request budget per hour, shared by every client of this process with the same budget.
+   * Most requests in any rolling hour, shared by every client of this process with the same budget.
    * Default 1000 (what the classic API allowed per key). Ignored when `rateLimiter` is given.
    */
   rateLimitPerHour?: number;
-  /** A limiter of your own: a TokenBucket for tests, or one shared across processes (Redis). */
+  /** A limiter of your own: a RollingHourLimit for tests, or one shared across processes (Redis). */
   rateLimiter?: RateLimiter;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
@@ -76,7 +76,7 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * The one HTTP client for every NASA source: a process-wide token bucket, a concurrency limit,
+ * The one HTTP client for every NASA source: a process-wide rolling-hour budget, a concurrency limit,
  * a timeout per attempt, a cap on the body, and retries with exponential backoff and jitter on
  * 429 and 5xx that honour Retry-After. Failures come out as `HttpError`s whose message says what
  * went wrong and where.
@@ -111,7 +111,7 @@ export class HttpClient {
     if (!Number.isInteger(this.options.retries) || this.options.retries < 0) {
       throw new RangeError(expected('a non-negative integer', 'retries', this.options.retries));
     }
-    this.bucket = options.rateLimiter ?? processTokenBucket(this.options.rateLimitPerHour);
+    this.bucket = options.rateLimiter ?? processRateLimit(this.options.rateLimitPerHour);
     this.limit = new ConcurrencyLimit(this.options.concurrency);
     this.logger = (options.logger ?? silentLogger).child({ module: 'http-client' });
     this.sleep = options.sleep ?? ((ms) => sleep(ms, undefined, { signal: this.closing.signal }));
@@ -169,9 +169,15 @@ export class HttpClient {
     }
   }
 
-  /** One request: a token, a slot, a timeout; returns the body as text when the status is 2xx. */
+  /** One request: its place in the budget, a slot, a timeout; returns the body as text when the status is 2xx. */
   private async attempt(url: string, tally: RequestTally | undefined): Promise<{ text: string; contentType: string; status: number }> {
-    await this.bucket.take();
+    try {
+      // close() ends the wait, which can last up to an hour once the budget is spent.
+      await this.bucket.take(this.closing.signal);
+    } catch (error) {
+      if (!this.closing.signal.aborted) throw error;
+      throw new HttpError(`HTTP client closed while GET ${redactUrl(url)} waited for the request budget`, 'HTTP_NETWORK', redactUrl(url), { retriable: true, cause: error });
+    }
     this.made++;
     if (tally) tally.requests++;
     const shown = redactUrl(url);

@@ -13,7 +13,7 @@ import { QueryRunner } from './api/query-runner.ts';
 import { DoneRecords } from './ingest/done-records.ts';
 import { IngestQueues } from './ingest/ingest-queues.ts';
 import { IngestWorkers } from './ingest/ingest-workers.ts';
-import { SharedTokenBucket } from './ingest/shared-token-bucket.ts';
+import { SharedRollingHourLimit } from './ingest/shared-rolling-hour-limit.ts';
 import { loadOnEvent } from './loader/load-on-event.ts';
 import { CoalescingRunner } from './models/coalescing-runner.ts';
 import { photoRoutes } from '../ingest/source-routing.ts';
@@ -146,7 +146,7 @@ export const ingestRole: RoleDefinition = {
       timeoutMs: config.http.timeoutMs,
       concurrency: config.http.concurrency,
       maxResponseBytes: config.http.maxResponseBytes,
-      rateLimiter: new SharedTokenBucket({ redis, key: `${config.queues.prefix}:nasa-budget`, perHour: config.nasa.rateLimitPerHour }),
+      rateLimiter: new SharedRollingHourLimit({ redis, key: `${config.queues.prefix}:nasa-requests`, perHour: config.nasa.rateLimitPerHour }),
       logger: ctx.logger,
     });
     const workers = new IngestWorkers({
@@ -158,6 +158,7 @@ export const ingestRole: RoleDefinition = {
       producer: ctx.producer,
       logger: ctx.logger,
       time: (stage, fn) => ctx.metrics.time(stage, fn),
+      interrupt: () => http.close(),
       ingest: (request, progress) =>
         runIngest(request, { config, store, http, logger: ctx.logger, onProgress: (p) => progress(p.total > 0 ? p.done / p.total : 0) }),
     });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConcurrencyLimit } from '../../src/ingest/http/concurrency-limit.ts';
 import { parseRetryAfter } from '../../src/http/retry-after.ts';
-import { processTokenBucket, TokenBucket } from '../../src/ingest/http/token-bucket.ts';
+import { HOUR_MS, processRateLimit, RollingHourLimit } from '../../src/ingest/http/rolling-hour-limit.ts';
 import { HttpError, redactUrl } from '../../src/ingest/http-client.ts';
 import { endlessBody, failFirst, hang, htmlPage, rateLimited, serverError, type FaultResponse } from '../../src/ingest/replay/faults.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
@@ -25,31 +25,67 @@ describe('parseRetryAfter', () => {
   });
 });
 
-describe('TokenBucket', () => {
-  it('lets a burst of `capacity` through, then waits one token interval per request, first come first served', async () => {
+describe('RollingHourLimit', () => {
+  /** A limit on a fake clock that records every moment a request went out. */
+  function fakeLimit(perHour: number) {
     let clock = 0;
-    const waits: number[] = [];
-    const bucket = new TokenBucket({
-      perHour: 3600,
-      capacity: 2,
+    const sentAt: number[] = [];
+    const limit = new RollingHourLimit({
+      perHour,
       now: () => clock,
       sleep: async (ms) => {
-        waits.push(ms);
         clock += ms;
       },
     });
+    return {
+      limit,
+      advance: (ms: number) => (clock += ms),
+      take: async () => {
+        await limit.take();
+        sentAt.push(clock);
+      },
+      sentAt,
+    };
+  }
+
+  /** The most requests any rolling hour [t, t + 1 h) saw. */
+  const busiestHour = (sentAt: number[]) => Math.max(...sentAt.map((start) => sentAt.filter((t) => t >= start && t < start + HOUR_MS).length));
+
+  it('lets the budget through, then waits until the oldest request leaves the hour, first come first served', async () => {
+    const fake = fakeLimit(3);
     const order: number[] = [];
-    await Promise.all([1, 2, 3, 4].map((n) => bucket.take().then(() => order.push(n))));
-    expect(order).toEqual([1, 2, 3, 4]);
-    expect(waits).toEqual([1000, 1000]);
-    expect(bucket.available()).toBe(0);
-    clock += 10_000;
-    expect(bucket.available()).toBe(2);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => fake.take().then(() => order.push(n))));
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(fake.sentAt).toEqual([0, 0, 0, HOUR_MS, HOUR_MS]);
+    // The first three have left the hour: one more may go now.
+    expect(fake.limit.available()).toBe(1);
   });
 
-  it('is one bucket per budget for the whole process', () => {
-    expect(processTokenBucket(1234)).toBe(processTokenBucket(1234));
-    expect(processTokenBucket(1234)).not.toBe(processTokenBucket(1235));
+  it('never lets one rolling hour see more than the budget, whatever the idle times between bursts', async () => {
+    const fake = fakeLimit(10);
+    // Bursts after idle spells: the pattern that let a full token bucket spend twice the budget.
+    for (const idle of [0, HOUR_MS, 1000, 59 * 60_000, 2 * HOUR_MS, 30 * 60_000, 1, 45 * 60_000]) {
+      fake.advance(idle);
+      for (let i = 0; i < 7; i++) await fake.take();
+    }
+    expect(fake.sentAt).toHaveLength(56);
+    expect(busiestHour(fake.sentAt)).toBe(10);
+  });
+
+  it('stops waiting when the caller gives up', async () => {
+    const limit = new RollingHourLimit({ perHour: 1 });
+    await limit.take();
+    const stop = new AbortController();
+    const waiting = limit.take(stop.signal);
+    const started = Date.now();
+    setTimeout(() => stop.abort(new Error('shutting down')), 50);
+    await expect(waiting).rejects.toThrow('shutting down');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('is one limit per budget for the whole process', () => {
+    expect(processRateLimit(1234)).toBe(processRateLimit(1234));
+    expect(processRateLimit(1234)).not.toBe(processRateLimit(1235));
   });
 });
 
@@ -191,14 +227,23 @@ describe('HttpClient', () => {
     expect(failure.message).toBe(`unexpected response shape from ${replay.url}/t/shape?api_key=***: photos: Invalid input: expected array, received string`);
   });
 
-  it('takes a token from its bucket for every attempt', async () => {
+  it('asks its limit before every attempt', async () => {
     let clock = 0;
     const waits: number[] = [];
-    const bucket = new TokenBucket({ perHour: 3600, capacity: 1, now: () => clock, sleep: async (ms) => void (waits.push(ms), (clock += ms)) });
-    const { http } = testHttpClient({ rateLimiter: bucket });
+    const limit = new RollingHourLimit({ perHour: 1, now: () => clock, sleep: async (ms) => void (waits.push(ms), (clock += ms)) });
+    const { http } = testHttpClient({ rateLimiter: limit });
     await http.getJson(at('budget', () => ({ json: {} })));
     await http.getJson(at('budget', () => ({ json: {} })));
-    expect(waits).toEqual([1000]);
+    expect(waits).toEqual([HOUR_MS]);
+  });
+
+  it('ends a wait for the budget on close(), with a retriable error', async () => {
+    const limit = new RollingHourLimit({ perHour: 1 });
+    const { http } = testHttpClient({ rateLimiter: limit });
+    await http.getJson(at('closing', () => ({ json: {} })));
+    const waiting = http.getJson(at('closing', () => ({ json: {} })));
+    setTimeout(() => void http.close(), 50);
+    await expect(waiting).rejects.toMatchObject({ retriable: true, message: expect.stringMatching(/^HTTP client closed while GET .* waited for the request budget$/) });
   });
 
   it('keeps at most `concurrency` requests in flight', async () => {

@@ -4,7 +4,7 @@ import type { MarsError } from '../../src/platform/errors.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
 import { HttpClient, type HttpClientOptions } from '../../src/ingest/http-client.ts';
-import { TokenBucket } from '../../src/ingest/http/token-bucket.ts';
+import { RollingHourLimit } from '../../src/ingest/http/rolling-hour-limit.ts';
 import type { RawEnvelope } from '../../src/timelapse/raw-objects.ts';
 import { fixturesDir, nasaFixtures } from '../support/temp.ts';
 
@@ -29,7 +29,7 @@ export function configFor(url: string | undefined, env: Record<string, string> =
 export function testHttpClient(options: HttpClientOptions = {}): { http: HttpClient; delays: number[] } {
   const delays: number[] = [];
   const http = new HttpClient({
-    rateLimiter: new TokenBucket({ perHour: 1_000_000 }),
+    rateLimiter: new RollingHourLimit({ perHour: 1_000_000 }),
     sleep: async (ms) => {
       delays.push(ms);
     },

@@ -1,8 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestRequest } from '../../src/timelapse/ingest-request.ts';
+import { HttpClient } from '../../src/ingest/http-client.ts';
 import { TransientError, ValidationError } from '../../src/platform/errors.ts';
 import { createKafkaClient } from '../../src/platform/kafka/client.ts';
 import { KafkaProducer } from '../../src/platform/kafka/producer.ts';
@@ -13,7 +17,7 @@ import { DoneRecords } from '../../src/workers/ingest/done-records.ts';
 import { ingestJobKey } from '../../src/workers/ingest/ingest-job.ts';
 import { IngestQueues } from '../../src/workers/ingest/ingest-queues.ts';
 import { IngestWorkers, type IngestSummaryLike } from '../../src/workers/ingest/ingest-workers.ts';
-import { SharedTokenBucket } from '../../src/workers/ingest/shared-token-bucket.ts';
+import { SharedRollingHourLimit } from '../../src/workers/ingest/shared-rolling-hour-limit.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, OwnRedis, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from './helpers.ts';
@@ -34,11 +38,18 @@ describe('BullMQ ingest queues', () => {
     await kafka.close();
   });
 
-  function setup(redisUrl: string, prefix: string, ingest: (request: IngestRequest) => Promise<IngestSummaryLike>, attempts = 3, workerConcurrency = concurrency) {
+  function setup(
+    redisUrl: string,
+    prefix: string,
+    ingest: (request: IngestRequest) => Promise<IngestSummaryLike>,
+    attempts = 3,
+    workerConcurrency = concurrency,
+    interrupt?: () => Promise<void>,
+  ) {
     const redis = createRedis(redisUrl);
     const done = new DoneRecords(redis, prefix, 3600);
     const queues = new IngestQueues({ connection: redis, prefix, done, attempts, backoffMs: 20, batchSols: 10, maxSols: 500, logger: silentLogger });
-    const workers = new IngestWorkers({ redisUrl, prefix, concurrency: workerConcurrency, ingest: (request) => ingest(request), done, producer, logger: silentLogger });
+    const workers = new IngestWorkers({ redisUrl, prefix, concurrency: workerConcurrency, ingest: (request) => ingest(request), done, producer, logger: silentLogger, interrupt });
     return {
       redis,
       done,
@@ -162,10 +173,10 @@ describe('BullMQ ingest queues', () => {
     const a = createRedis(testRedisUrl());
     const b = createRedis(testRedisUrl());
     try {
-      // Two "processes" with their own connections and the same key; 2 tokens, refilling at one an hour.
-      const key = `${prefix}:nasa-budget`;
-      const first = new SharedTokenBucket({ redis: a, key, perHour: 1, capacity: 2 });
-      const second = new SharedTokenBucket({ redis: b, key, perHour: 1, capacity: 2 });
+      // Two "processes" with their own connections and the same key; two requests an hour.
+      const key = `${prefix}:nasa-requests`;
+      const first = new SharedRollingHourLimit({ redis: a, key, perHour: 2 });
+      const second = new SharedRollingHourLimit({ redis: b, key, perHour: 2 });
       expect(await first.tryTake()).toBe(0);
       expect(await second.tryTake()).toBe(0);
       const wait = await first.tryTake();
@@ -175,6 +186,42 @@ describe('BullMQ ingest queues', () => {
     } finally {
       await closeRedis(a);
       await closeRedis(b);
+      await deletePrefix(testRedisUrl(), prefix);
+    }
+  });
+
+  it('stops promptly while jobs wait for the request budget, and hands them back with no attempt spent', async () => {
+    const prefix = uniquePrefix();
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const redis = createRedis(testRedisUrl());
+    // One request an hour, spent at once: every job then waits for the budget.
+    const http = new HttpClient({ rateLimiter: new SharedRollingHourLimit({ redis, key: `${prefix}:nasa-requests`, perHour: 1 }), retries: 0 });
+    let waiting = 0;
+    const env = setup(testRedisUrl(), prefix, async () => {
+      waiting++;
+      await http.getJson(url);
+      return summary(1);
+    }, 3, concurrency, () => http.close());
+    try {
+      await http.getJson(url);
+      const requests: IngestRequest[] = [1, 2].map((sol) => ({ source: 'photos', rover: 'curiosity', solStart: sol, solEnd: sol }));
+      for (const request of requests) await env.queues.enqueue(request, null);
+      await env.workers.start();
+      await waitFor('both jobs waiting for the budget', async () => (waiting === 2 ? true : undefined));
+      const started = Date.now();
+      await env.workers.close();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(env.workers.describe()).toMatchObject({ handedBack: 2, failed: 0, deadLettered: 0 });
+      const queue = new Queue('ingest-photos', { connection: redis, prefix });
+      const jobs = await queue.getJobs(['wait', 'prioritized']);
+      await queue.close();
+      expect(jobs.map((job) => [job.data.request.solStart, job.attemptsMade]).sort()).toEqual([[1, 0], [2, 0]]);
+    } finally {
+      await env.close();
+      await closeRedis(redis);
+      server.close();
       await deletePrefix(testRedisUrl(), prefix);
     }
   });

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IngestRequest } from '../../timelapse/ingest-request.ts';
 import { SOURCES, type Source } from '../../timelapse/raw-objects.ts';
@@ -32,6 +32,11 @@ export interface IngestWorkersOptions {
   /** Only these sources' workers run. Default: all. */
   sources?: readonly Source[];
   time?: <T>(stage: string, fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Called first on close: stops the work in hand (the HTTP client's close() ends requests and
+   * waits for the request budget), so shutdown does not wait up to an hour for a token.
+   */
+  interrupt?: () => Promise<void>;
 }
 
 /**
@@ -45,7 +50,8 @@ export class IngestWorkers implements Service {
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
   private readonly logger: Logger;
-  private counts = { completed: 0, failed: 0, deadLettered: 0 };
+  private counts = { completed: 0, failed: 0, deadLettered: 0, handedBack: 0 };
+  private stopping = false;
 
   constructor(private readonly options: IngestWorkersOptions) {
     this.logger = options.logger.child({ module: 'ingest-workers' });
@@ -55,7 +61,7 @@ export class IngestWorkers implements Service {
     for (const source of this.options.sources ?? SOURCES) {
       const connection = createRedis(this.options.redisUrl, { name: `mars-ingest-${source}`, logger: this.logger });
       this.connections.push(connection);
-      const worker = new Worker(ingestQueueName(source), (job) => this.process(job), {
+      const worker = new Worker(ingestQueueName(source), (job, token) => this.process(job, token), {
         connection,
         prefix: this.options.prefix,
         concurrency: this.options.concurrency[source],
@@ -72,7 +78,8 @@ export class IngestWorkers implements Service {
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
   }
 
-  private async process(job: Job): Promise<unknown> {
+  private async process(job: Job, token: string | undefined): Promise<unknown> {
+    if (this.stopping) return this.handBack(job, token);
     const parsed = IngestJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid ingest job: ${parsed.error.message}`);
     const { request, origin } = parsed.data;
@@ -92,6 +99,7 @@ export class IngestWorkers implements Service {
       this.logger.info({ jobId: job.id, request, records: summary.records, objects: summary.objectKeys.length }, 'ingest job done');
       return { records: summary.records, requests: summary.requests, objectKeys: summary.objectKeys };
     } catch (error) {
+      if (this.stopping) return this.handBack(job, token);
       const retriable = isRetriable(error);
       const last = !retriable || job.attemptsMade + 1 >= attempts;
       this.logger.warn({ jobId: job.id, request, attempt: job.attemptsMade + 1, attempts, retriable, error: errorMessage(error) }, 'ingest job failed');
@@ -114,8 +122,24 @@ export class IngestWorkers implements Service {
     }
   }
 
-  /** Lets jobs in hand finish (a worker killed instead hands them back through the stalled-job check). */
+  /**
+   * A job cut short by shutdown goes back to waiting as it was, no attempt spent, for this or
+   * another process to run.
+   */
+  private async handBack(job: Job, token: string | undefined): Promise<never> {
+    await job.moveToWait(token);
+    this.counts.handedBack++;
+    this.logger.info({ jobId: job.id }, 'ingest job handed back: shutting down');
+    throw new WaitingError();
+  }
+
+  /**
+   * Interrupts the jobs in hand (they go back to waiting) and stops the workers; a worker killed
+   * instead hands its jobs back through the stalled-job check.
+   */
   close = once(async () => {
+    this.stopping = true;
+    await this.options.interrupt?.();
     await closeAll([...this.workers.map((worker) => () => worker.close()), ...this.connections.map((connection) => () => closeRedis(connection))]);
   });
 

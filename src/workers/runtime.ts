@@ -12,6 +12,7 @@ import { KafkaProducer } from '../platform/kafka/producer.ts';
 import { closeRedis, createRedis } from '../platform/redis.ts';
 import { openWarehouse } from '../warehouse/open-warehouse.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { ReadinessCheck } from './readiness.ts';
 
 /**
  * The shared dependencies of one process, opened on first use from the configuration and
@@ -70,6 +71,25 @@ export class Runtime {
   /** The process's shared Redis connection (BullMQ queues, idempotency records). */
   redis(): Redis {
     return (this.redisConnection ??= createRedis(this.config.redisUrl, { name: 'mars', logger: this.logger }));
+  }
+
+  /** What /readyz asks of the parts this process has opened: Redis answers, the warehouse answers. */
+  readinessChecks(): ReadinessCheck[] {
+    const checks: ReadinessCheck[] = [];
+    const redis = this.redisConnection;
+    if (redis) {
+      checks.push({
+        name: 'redis',
+        probe: async () => {
+          // A lost connection queues commands rather than failing them: ask the connection first.
+          if (redis.status !== 'ready') throw new Error(`Redis connection ${redis.status}`);
+          await redis.ping();
+        },
+      });
+    }
+    const warehouse = this.warehousePromise;
+    if (warehouse) checks.push({ name: 'warehouse', probe: async () => (await warehouse).query('SELECT 1 AS ok') });
+    return checks;
   }
 
   private async openKafka(): Promise<Kafka> {

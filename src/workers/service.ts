@@ -7,6 +7,7 @@ import { closeAll, once, type Service } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Runtime } from './runtime.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { Readiness, type ReadinessOptions } from './readiness.ts';
 import type { RoleContext, RoleDefinition } from './role.ts';
 import { ROLES } from './roles.ts';
 
@@ -31,6 +32,8 @@ export interface MarsServiceOptions {
   definitions?: readonly RoleDefinition[];
   /** Default: config.port. */
   port?: number;
+  /** How /readyz judges Redis and the warehouse (tests shorten the stuck time). */
+  readiness?: ReadinessOptions;
 }
 
 /** Picks roles by name, in the registry's order; an unknown name is an error that lists the known ones. */
@@ -57,16 +60,23 @@ export class MarsService implements Service {
   private readonly started: Service[] = [];
   private readonly roles: RoleDefinition[];
   private ready = false;
+  private readonly readiness: Readiness;
 
   constructor(private readonly options: MarsServiceOptions) {
     this.roles = selectRoles(options.definitions ?? ROLES, options.roles);
+    this.readiness = new Readiness(() => options.runtime.readinessChecks(), options.readiness);
     this.http = new HttpServer({ port: options.port ?? options.config.port, host: options.config.httpHost, logger: options.logger });
     this.http
       .route('GET', '/healthz', (_req, res) => {
         const failing = this.unhealthyParts();
         sendJson(res, failing.length === 0 ? 200 : 503, failing.length === 0 ? { status: 'ok' } : { status: 'failing', parts: failing });
       })
-      .route('GET', '/readyz', (_req, res) => sendJson(res, this.ready ? 200 : 503, { ready: this.ready, roles: this.roles.map((r) => r.name) }))
+      .route('GET', '/readyz', async (_req, res) => {
+        const roles = this.roles.map((r) => r.name);
+        if (!this.ready) return sendJson(res, 503, { ready: false, roles });
+        const failing = await this.readiness.failing();
+        sendJson(res, failing.length === 0 ? 200 : 503, failing.length === 0 ? { ready: true, roles } : { ready: false, roles, failing });
+      })
       .route('GET', '/metrics', async (_req, res) => {
         const text = await this.metrics.text();
         res.writeHead(200, { 'content-type': this.metrics.contentType });

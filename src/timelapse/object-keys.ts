@@ -22,8 +22,13 @@ export function timelapseKeys(input: { rover: string; camera: string; solStart: 
     contact: `${prefix}contact.jpg`,
     manifest: `${prefix}manifest.json`,
     stabilised: `${prefix}stabilised.${format}`,
-    stabilisedPoster: `${prefix}stabilised-poster.jpg`,
+    stabilisedPoster: viewPosterKey(`${prefix}stabilised.${format}`),
     motion: `${prefix}motion.${format}`,
-    motionPoster: `${prefix}motion-poster.jpg`,
+    motionPoster: viewPosterKey(`${prefix}motion.${format}`),
   };
+}
+
+/** The poster beside a view's video: `…/motion.mp4` → `…/motion-poster.jpg`. */
+export function viewPosterKey(videoKey: string): string {
+  return videoKey.replace(/\.[A-Za-z0-9]+$/, '-poster.jpg');
 }

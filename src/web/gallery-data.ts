@@ -73,6 +73,13 @@ export const RunRowSchema = z.object({
   manifest_key: optionalText,
   duration_seconds: optionalNum,
   parameters: jsonObject,
+  /** `normal` or `motion`; null for runs recorded before modes existed. */
+  mode: optionalText,
+  stabilised: bool.nullish().transform((v) => v ?? false),
+  /** Stabilisation (zoom, mean and largest correction) and motion-view parameters. */
+  view_parameters: jsonObject,
+  stabilised_video_key: optionalText,
+  motion_video_key: optionalText,
   /** Frames fetched from this machine (a replay server): with the sample's selection, its derived frames. */
   local_frames: int.default(0),
 });
@@ -95,6 +102,7 @@ const runColumns = `r.request_id, r.rover_name, r.camera_name, r.sol_start, r.so
   CAST(r.started_at AS VARCHAR) AS started_at, CAST(r.finished_at AS VARCHAR) AS finished_at,
   r.frames_total, r.frames_accepted, r.video_key, r.poster_key, r.contact_key, r.manifest_key, r.duration_seconds,
   CAST(r.parameters AS VARCHAR) AS parameters,
+  r.mode, r.stabilised, CAST(r.view_parameters AS VARCHAR) AS view_parameters, r.stabilised_video_key, r.motion_video_key,
   (SELECT COUNT(*) FROM MARS_LINEAGE.RENDER_FRAMES f WHERE f.request_id = r.request_id
      AND (f.source_url LIKE 'http://127.0.0.1:%' OR f.source_url LIKE 'http://localhost:%')) AS local_frames`;
 

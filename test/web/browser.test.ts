@@ -89,3 +89,59 @@ it('opens the gallery, plays a video, and follows a request from the form to a c
   expect(facts).toMatch(/fps\s+5/);
   expect(facts).toContain('3.6 s');
 }, 180_000);
+
+it('switches the run page\'s player between the normal, stabilised and motion videos', async () => {
+  const { final } = await h.request({
+    requestId: 'browser-views',
+    rover: 'perseverance',
+    camera: 'NAVCAM_LEFT',
+    solStart: 394,
+    solEnd: 394,
+    stabilise: true,
+    mode: 'motion',
+    layout: 'side-by-side',
+  });
+  expect(final.status).toBe('completed');
+  const page = await browser.newPage();
+  const base = h.service.http.url;
+  await page.goto(`${base}/`);
+  const badges = await page.locator('article.card[data-request-id="browser-views"] .badge.view').allInnerTexts();
+  expect(badges).toEqual(['normal', 'stabilised', 'motion']);
+  await page.goto(`${base}/runs/browser-views`);
+  await page.waitForSelector('video#player');
+  expect(await page.locator('#views button').allInnerTexts()).toEqual(['Normal', 'Stabilised', 'Motion']);
+  expect(await page.locator('#stabilisation').innerText()).toMatch(/^mean correction [\d.]+ px, largest [\d.]+ px, zoom [\d.]+$/);
+
+  /** Clicks a view's button, then plays what the player loaded: its file name and picture width. */
+  const show = async (label: string) => {
+    await page.click(`#views button:text-is("${label}")`);
+    return page.evaluate(async () => {
+      const video = document.querySelector<HTMLVideoElement>('video#player')!;
+      video.muted = true;
+      if (video.readyState < 1) await new Promise((resolve) => video.addEventListener('loadedmetadata', resolve, { once: true }));
+      await video.play();
+      const start = video.currentTime;
+      await new Promise<void>((resolve) => {
+        const check = () => (video.currentTime > start + 0.2 ? resolve() : requestAnimationFrame(check));
+        check();
+      });
+      return {
+        file: video.currentSrc.split('/').pop(),
+        width: video.videoWidth,
+        error: video.error?.message ?? null,
+        download: document.querySelector<HTMLAnchorElement>('#download')!.href.split('/').pop(),
+        pressed: document.querySelector('#views button[aria-pressed="true"]')!.textContent,
+      };
+    });
+  };
+  const normal = await show('Normal');
+  const motion = await show('Motion');
+  const stabilised = await show('Stabilised');
+  expect(normal).toMatchObject({ file: 'video.mp4', download: 'video.mp4', pressed: 'Normal', error: null });
+  expect(motion).toMatchObject({ file: 'motion.mp4', download: 'motion.mp4', pressed: 'Motion', error: null });
+  expect(stabilised).toMatchObject({ file: 'stabilised.mp4', download: 'stabilised.mp4', pressed: 'Stabilised', error: null });
+  // Side by side, the motion view is twice as wide as the frame.
+  expect(motion.width).toBe(normal.width * 2);
+  expect(stabilised.width).toBe(normal.width);
+  await page.screenshot({ path: path.join(process.env.MARS_SCREENSHOT_DIR ?? h.dir, 'run-views.png'), fullPage: true });
+}, 240_000);

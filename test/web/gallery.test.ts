@@ -36,10 +36,30 @@ const run: RunRow = {
   manifest_key: null,
   duration_seconds: 0.2,
   parameters: { fps: 10, note: hostile },
+  mode: null,
+  stabilised: false,
+  view_parameters: {},
+  stabilised_video_key: null,
+  motion_video_key: null,
   local_frames: 0,
 };
 /** A run of the offline sample: its frames came from this machine's replay server. */
 const sampleRun: RunRow = { ...run, request_id: 'sample-1', camera_name: 'NAVCAM_LEFT', error: null, local_frames: 20 };
+/** A run that also published the stabilised video and the motion view, side by side. */
+const VIEWS_PREFIX = 'timelapses/perseverance/NAVCAM_LEFT/394-394/views-1/';
+const viewsRun: RunRow = {
+  ...run,
+  request_id: 'views-1',
+  camera_name: 'NAVCAM_LEFT',
+  error: null,
+  video_key: `${VIEWS_PREFIX}video.mp4`,
+  poster_key: `${VIEWS_PREFIX}poster.jpg`,
+  mode: 'motion',
+  stabilised: true,
+  view_parameters: { stabilisation: { meanCorrection: 6.25, maxCorrection: 17.5, zoom: 1.17 }, motion: { window: 9, layout: 'side-by-side', alignedFirst: true } },
+  stabilised_video_key: `${VIEWS_PREFIX}stabilised.mp4`,
+  motion_video_key: `${VIEWS_PREFIX}motion.mp4`,
+};
 
 const frames: FrameRow[] = [
   { candidate_index: 0, image_id: '952932', frame_index: 0, accepted: true, reason: null, detail: null, metrics: { sharpness: 12.5 }, source_url: 'https://mars.nasa.gov/a.jpg', object_key: 'images/perseverance/NAVCAM_LEFT/394/952932.jpg' },
@@ -48,8 +68,8 @@ const frames: FrameRow[] = [
 ];
 
 const data: GalleryData = {
-  listRuns: async () => [run, sampleRun],
-  getRun: async (id) => [run, sampleRun].find((r) => r.request_id === id) ?? null,
+  listRuns: async () => [run, sampleRun, viewsRun],
+  getRun: async (id) => [run, sampleRun, viewsRun].find((r) => r.request_id === id) ?? null,
   getRunFrames: async () => frames,
   traverse: async () => [
     { sol: 389, points: [[77.458, 18.467], [77.456, 18.468]] },
@@ -182,6 +202,27 @@ describe('pages', () => {
     // A contact key outside the served prefixes is not shown.
     expect(body).not.toContain('raw/photos/not-served.json');
     expect(body.match(/<path d="M/g)).toHaveLength(2);
+  });
+
+  it('offers a toggle between the normal, stabilised and motion videos, with the corrections, and badges each in the list', async () => {
+    const body = await (await fetch(`${base}/runs/views-1`)).text();
+    expect(body).toContain(`<video id="player" controls preload="metadata" playsinline poster="/media/${VIEWS_PREFIX}poster.jpg" src="/media/${VIEWS_PREFIX}video.mp4">`);
+    expect(body.match(/<button type="button" class="view[^"]*" aria-pressed="(true|false)" data-view="(\w+)" data-src="([^"]+)" data-poster="([^"]+)">/g)).toEqual([
+      `<button type="button" class="view active" aria-pressed="true" data-view="normal" data-src="/media/${VIEWS_PREFIX}video.mp4" data-poster="/media/${VIEWS_PREFIX}poster.jpg">`,
+      `<button type="button" class="view" aria-pressed="false" data-view="stabilised" data-src="/media/${VIEWS_PREFIX}stabilised.mp4" data-poster="/media/${VIEWS_PREFIX}stabilised-poster.jpg">`,
+      `<button type="button" class="view" aria-pressed="false" data-view="motion" data-src="/media/${VIEWS_PREFIX}motion.mp4" data-poster="/media/${VIEWS_PREFIX}motion-poster.jpg">`,
+    ]);
+    expect(body).toContain('mean correction 6.25 px, largest 17.50 px, zoom 1.17');
+    expect(body).toContain('median of 9 frames, side-by-side, aligned first');
+    // A run with one video has no toggle.
+    expect(await (await fetch(`${base}/runs/req-1`)).text()).not.toContain('id="views"');
+
+    const list = await (await fetch(`${base}/`)).text();
+    const card = (id: string) => list.slice(list.indexOf(`data-request-id="${id}"`), list.indexOf('</article>', list.indexOf(`data-request-id="${id}"`)));
+    expect(card('views-1').match(/data-view="(\w+)"/g)).toEqual(['data-view="normal"', 'data-view="stabilised"', 'data-view="motion"']);
+    expect(card('req-1').match(/data-view="(\w+)"/g)).toEqual(['data-view="normal"']);
+    expect(list).toContain('name="stabilise" type="checkbox"');
+    expect(list).toContain('<option value="motion">motion view</option>');
   });
 
   it('labels the offline sample\'s runs as made of derived frames, and only those', async () => {

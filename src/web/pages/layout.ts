@@ -23,6 +23,12 @@ a { color:var(--accent); }
 .badge.completed { color:var(--ok); border-color:var(--ok); }
 .badge.failed { color:var(--bad); border-color:var(--bad); }
 .badge.running, .badge.accepted, .badge.progress { color:var(--accent); border-color:var(--accent); }
+.badge.view { color:var(--muted); margin-right:4px; }
+.views { display:flex; gap:6px; margin-top:8px; }
+.views button { background:var(--panel); color:var(--text); border:1px solid var(--line); font-weight:500; }
+.views button.active { background:var(--accent); color:#1a0f08; border-color:var(--accent); }
+form.request label.check { flex-direction:row; align-items:center; gap:6px; }
+form.request label.check input { width:auto; }
 form.request { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:14px; display:flex; flex-wrap:wrap; gap:12px; align-items:end; }
 form.request label { display:flex; flex-direction:column; font-size:12px; color:var(--muted); gap:4px; }
 form.request input, form.request select { background:#120d0a; color:var(--text); border:1px solid var(--line); border-radius:5px; padding:6px 8px; font-size:14px; width:150px; }

@@ -6,6 +6,7 @@ import { mediaPath } from '../media-route.ts';
 import { derivedBadge } from './derived-label.ts';
 import { page } from './layout.ts';
 import { requestFormScript } from './request-form-script.ts';
+import { runVideos } from './run-videos.ts';
 
 export interface ListPageInput {
   runs: RunRow[];
@@ -27,6 +28,7 @@ export function listPage(input: ListPageInput): string {
     <div>sols ${run.sol_start}–${run.sol_end} · <span class="badge ${run.status}">${run.status}</span></div>
     <div class="muted">${run.frames_accepted ?? '–'} frames used, ${rejected ?? '–'} rejected${run.duration_seconds !== null ? html` · ${run.duration_seconds.toFixed(1)} s` : ''}</div>
     ${run.error ? html`<div class="error">${run.error}</div>` : ''}
+    <div class="videos">${runVideos(run).map((v) => html`<span class="badge view" data-view="${v.view}">${v.view}</span>`)}</div>
     ${derivedBadge(run)}
   </div>
 </article>`;
@@ -42,6 +44,8 @@ export function listPage(input: ListPageInput): string {
   <datalist id="cameras">${[...new Set(input.suggestions.map((s) => s.camera))].map((c) => html`<option value="${c}">`)}</datalist>
   <label>Sols<input name="sols" required class="small" value="${first ? `${first.solStart}-${first.solEnd}` : ''}" placeholder="394-394" pattern="\\d+(-\\d+)?"></label>
   <label>Frames per second<input name="fps" class="small" type="number" min="1" max="60" value="10"></label>
+  <label class="check"><input name="stabilise" type="checkbox"> Stabilise</label>
+  <label>Also<select name="mode"><option value="normal">no motion view</option><option value="motion">motion view</option><option value="motion side-by-side">motion view, side by side</option></select></label>
   <button type="submit">Render</button>
 </form>
 <div class="progress" id="progress"><span id="progress-text"></span><div class="bar"><div id="progress-bar"></div></div></div>

@@ -30,6 +30,10 @@ export function requestFormScript(): SafeHtml {
     };
     const fps = Number(data.get('fps'));
     if (fps) command.fps = fps;
+    if (data.get('stabilise')) command.stabilise = true;
+    const mode = String(data.get('mode') || 'normal');
+    if (mode.startsWith('motion')) command.mode = 'motion';
+    if (mode === 'motion side-by-side') command.layout = 'side-by-side';
     show('Sending the request…', 0);
     let response;
     try {

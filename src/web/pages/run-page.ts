@@ -1,8 +1,9 @@
 import type { FrameRow, RunRow, TraverseSegment } from '../gallery-data.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { html, raw, type SafeHtml } from '../html.ts';
 import { isServableKey, mediaPath } from '../media-route.ts';
 import { derivedNotice } from './derived-label.ts';
 import { page } from './layout.ts';
+import { runVideos, type RunVideo } from './run-videos.ts';
 import { traverseMap } from './traverse-map.ts';
 
 /** Metrics shown as columns, in this order, when the frames carry them. */
@@ -29,13 +30,52 @@ function originLinks(frame: FrameRow): SafeHtml {
   return html`${source ? html`<a href="${source}" rel="noreferrer">original</a>` : ''}${source && cached ? ' · ' : ''}${cached ? html`<a href="${cached}">cached copy</a>` : ''}`;
 }
 
+const VIEW_LABELS: Record<RunVideo['view'], string> = { normal: 'Normal', stabilised: 'Stabilised', motion: 'Motion' };
+
+/** Switches the player between the run's videos, keeping the time and whether it plays. */
+const viewToggleScript = raw(`
+(() => {
+  const player = document.getElementById('player');
+  const download = document.getElementById('download');
+  const buttons = document.querySelectorAll('#views button');
+  for (const button of buttons) {
+    button.addEventListener('click', () => {
+      if (button.classList.contains('active')) return;
+      const time = player.currentTime;
+      const playing = !player.paused;
+      if (button.dataset.poster) player.poster = button.dataset.poster; else player.removeAttribute('poster');
+      player.src = button.dataset.src;
+      download.href = button.dataset.src;
+      player.addEventListener('loadedmetadata', () => {
+        player.currentTime = Math.min(time, player.duration || time);
+        if (playing) player.play().catch(() => undefined);
+      }, { once: true });
+      player.load();
+      for (const other of buttons) {
+        other.classList.toggle('active', other === button);
+        other.setAttribute('aria-pressed', String(other === button));
+      }
+    });
+  }
+})();
+`);
+
+/** The stabilisation's corrections and the motion view's settings, as the facts list shows them. */
+function viewFacts(run: RunRow): SafeHtml {
+  const stabilisation = run.view_parameters.stabilisation as { meanCorrection?: number; maxCorrection?: number; zoom?: number } | undefined;
+  const motion = run.view_parameters.motion as { window?: number; layout?: string; alignedFirst?: boolean } | undefined;
+  return html`${stabilisation
+    ? html`<dt>stabilisation</dt><dd id="stabilisation">mean correction ${formatMetric(stabilisation.meanCorrection)} px, largest ${formatMetric(stabilisation.maxCorrection)} px, zoom ${formatMetric(stabilisation.zoom)}</dd>`
+    : ''}${motion ? html`<dt>motion view</dt><dd>median of ${String(motion.window ?? '')} frames, ${motion.layout ?? ''}${motion.alignedFirst ? ', aligned first' : ''}</dd>` : ''}`;
+}
+
 export function runPage(input: { run: RunRow; frames: FrameRow[]; traverse: TraverseSegment[] }): string {
   const { run, frames } = input;
   const columns = metricColumns(frames);
   const accepted = frames.filter((f) => f.accepted).length;
   const title = `${run.rover_name} ${run.camera_name} sols ${run.sol_start}-${run.sol_end}`;
-  const video = run.video_key && isServableKey(run.video_key) ? mediaPath(run.video_key) : null;
-  const poster = run.poster_key && isServableKey(run.poster_key) ? mediaPath(run.poster_key) : null;
+  const videos = runVideos(run);
+  const first = videos[0];
   const rows = frames.map(
     (frame) => html`<tr class="${frame.accepted ? 'accepted' : 'rejected'}">
   <td class="num">${frame.candidate_index}</td>
@@ -52,9 +92,14 @@ export function runPage(input: { run: RunRow; frames: FrameRow[]; traverse: Trav
 ${derivedNotice(run)}
 <div class="layout">
   <section>
-    ${video
-      ? html`<video id="player" controls preload="metadata" playsinline ${poster ? html`poster="${poster}"` : ''} src="${video}"></video>
-<p class="note"><a href="${video}" download>Download the video</a>${run.manifest_key && isServableKey(run.manifest_key) ? html` · <a href="${mediaPath(run.manifest_key)}">run manifest (JSON)</a>` : ''}</p>`
+    ${first
+      ? html`<video id="player" controls preload="metadata" playsinline ${first.poster ? html`poster="${first.poster}"` : ''} src="${first.src}"></video>
+${videos.length > 1
+  ? html`<div class="views" id="views" role="group" aria-label="Which video">${videos.map(
+      (v, i) => html`<button type="button" class="view${i === 0 ? ' active' : ''}" aria-pressed="${String(i === 0)}" data-view="${v.view}" data-src="${v.src}" data-poster="${v.poster ?? ''}">${VIEW_LABELS[v.view]}</button>`,
+    )}</div>`
+  : ''}
+<p class="note"><a id="download" href="${first.src}" download>Download the video</a>${run.manifest_key && isServableKey(run.manifest_key) ? html` · <a href="${mediaPath(run.manifest_key)}">run manifest (JSON)</a>` : ''}</p>`
       : html`<p class="muted">No video${run.status === 'failed' ? ': the run failed.' : ' yet.'}</p>`}
   </section>
   <aside>
@@ -66,6 +111,7 @@ ${derivedNotice(run)}
       <dt>sols</dt><dd>${run.sol_start}–${run.sol_end}</dd>
       <dt>frames</dt><dd>${accepted} used, ${frames.length - accepted} rejected, of ${frames.length} candidates</dd>
       ${run.duration_seconds !== null ? html`<dt>duration</dt><dd>${run.duration_seconds.toFixed(1)} s</dd>` : ''}
+      ${viewFacts(run)}
       ${parameters.map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}
       <dt>request</dt><dd><code>${run.request_id}</code></dd>
       ${run.started_at ? html`<dt>started</dt><dd>${run.started_at}</dd>` : ''}
@@ -83,5 +129,5 @@ ${run.contact_key && isServableKey(run.contact_key) ? html`<h2>Contact sheet</h2
 <tbody>${rows}</tbody>
 </table>
 `;
-  return page(title, body);
+  return page(title, body, videos.length > 1 ? viewToggleScript : undefined);
 }

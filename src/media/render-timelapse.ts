@@ -1,5 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Config } from '../platform/config.ts';
@@ -10,6 +9,7 @@ import type { RenderRunRecord } from '../timelapse/lineage-records.ts';
 import { timelapseKeys } from '../timelapse/object-keys.ts';
 import { WorkerFramePool, type FramePool } from './frame-pool.ts';
 import { resolveMediaTools } from './media-tools.ts';
+import { makeRenderFolder } from './render-folder.ts';
 import { SequenceJudge, type FrameDecision } from './quality-judge.ts';
 import { captionFrames } from './render/caption-frames.ts';
 import { checkVideo, EncodeStage } from './render/encode.ts';
@@ -76,7 +76,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
   const progress = progressReporter(deps.onProgress);
   const ownPool = deps.pool ? undefined : new WorkerFramePool();
   const pool = deps.pool ?? ownPool!;
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'mars-render-'));
+  const tmp = await makeRenderFolder();
   const timings: Record<string, number> = {};
   const decisions: FrameDecision[] = [];
   let originals: LocalOriginal[] = [];

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startReplayServer } from '../../src/ingest/replay/replay-server.ts';
@@ -84,7 +84,10 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     TEST_LOCK_MS: '3000',
     TEST_STALLED_MS: '1000',
+    // The workers' scratch folders, where the test can see what a killed one leaves.
+    TMPDIR: path.join(temp.dir, 'tmp'),
   };
+  await mkdir(env.TMPDIR!, { recursive: true });
   // Build the warehouse and resolve the frames here, then let go of the DuckDB file: the
   // worker processes hold it while they run.
   const config = loadConfig(env);
@@ -131,8 +134,12 @@ it('a render worker killed mid-job is replaced, and the job publishes one video,
     await new Promise((resolve) => first.once('exit', resolve));
     const job = await queue.getJob(requestId);
     expect(await job!.getState(), `progress when killed: ${JSON.stringify(progress)}`).toBe('active');
+    const scratchOf = async (pid: number | undefined) => (await readdir(env.TMPDIR!)).filter((name) => name.startsWith(`mars-render-${pid}-`));
+    expect(await scratchOf(first.pid)).toHaveLength(1);
 
     const replacement = await startWorker();
+    // The replacement removed what the killed worker left behind before taking jobs.
+    expect(await scratchOf(first.pid)).toEqual([]);
     for (let i = 0; i < 600 && (await (await queue.getJob(requestId))!.getState()) !== 'completed'; i++) await sleep(100);
     const done = (await queue.getJob(requestId))!;
     expect(await done.getState()).toBe('completed');

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
+import { removeStaleRenderFolders } from '../../media/render-folder.ts';
 import type { renderTimelapse } from '../../media/render-timelapse.ts';
 import type { RenderStage } from '../../media/render/progress.ts';
 import { RenderOptionsSchema, type RenderOptions } from '../../timelapse/render-options.ts';
@@ -82,6 +83,9 @@ export class RenderWorker implements Service {
   }
 
   async start(): Promise<void> {
+    // A render killed mid-job (SIGKILL, OOM) left its scratch folder: frames and partial videos.
+    const removed = await removeStaleRenderFolders();
+    if (removed.length > 0) this.logger.info({ removed }, 'removed scratch folders of renders whose process is gone');
     this.worker = new Worker<RenderJobInput>(RENDER_QUEUE, (job) => this.process(job), {
       connection: this.options.connection,
       prefix: this.options.prefix,

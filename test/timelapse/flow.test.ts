@@ -7,6 +7,7 @@ import { resolveMediaTools } from '../../src/media/media-tools.ts';
 import { probeVideo } from '../../src/media/probe-video.ts';
 import { RENDER_QUEUE } from '../../src/workers/timelapse/render-job.ts';
 import { EMPTY_SOLS, startTimelapseHarness, type TimelapseHarness } from './harness.ts';
+import { deletePrefix } from '../support/redis.ts';
 
 const NAVCAM_LEFT_IDS = [
   952932, 952933, 952934, 952935, 952936, 952937, 952938, 952939, 952948, 952949, 952950, 952951, 952961, 952962, 952963, 952964, 952965,
@@ -94,6 +95,23 @@ describe('a timelapse command on the embedded parts', () => {
     const queue = new Queue(RENDER_QUEUE, { connection: { url: h.config.redisUrl }, prefix: h.config.queues.prefix });
     try {
       expect(await queue.getJobCounts('completed', 'waiting', 'active', 'failed', 'delayed')).toEqual({ completed: 1, waiting: 0, active: 0, failed: 0, delayed: 0 });
+    } finally {
+      await queue.close();
+    }
+    const warehouse = await h.runtime.warehouse();
+    expect(await warehouse.query(`SELECT COUNT(*) AS n FROM MARS_LINEAGE.RENDER_RUNS`)).toEqual([{ n: 1 }]);
+  }, 60_000);
+
+  it('still answers a repeat with repeat: true after Redis lost its data, from the lineage, and renders nothing', async () => {
+    const before = await publishedObjects();
+    // Everything under the prefix: the ledger record and BullMQ's job, as a Redis restarted without persistence.
+    await deletePrefix(h.config.redisUrl, h.config.queues.prefix);
+    const { final } = await h.request(command, { repeat: true });
+    expect(final).toMatchObject({ status: 'completed', repeat: true, framesAccepted: 18, framesRejected: 2, keys: { video: `${prefix}video.mp4` } });
+    expect(await publishedObjects()).toEqual(before);
+    const queue = new Queue(RENDER_QUEUE, { connection: { url: h.config.redisUrl }, prefix: h.config.queues.prefix });
+    try {
+      expect(await queue.getJobCounts('completed', 'waiting', 'active', 'failed', 'delayed')).toEqual({ completed: 0, waiting: 0, active: 0, failed: 0, delayed: 0 });
     } finally {
       await queue.close();
     }

@@ -7,11 +7,12 @@ import type { Rover } from '../../timelapse/raw-objects.ts';
 import type { IngestionCommand } from '../../timelapse/topics.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
+import { LineageStore } from '../../warehouse/lineage/lineage-store.ts';
 import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { RENDER_JOB_DEFAULTS, RenderJobSchema, type RenderJobInput } from './render-job.ts';
 import type { LedgerRecord, RequestLedger } from './request-ledger.ts';
-import { timelapseEvent, type TimelapseCommand, type TimelapseEvent } from '../../timelapse/schemas.ts';
+import { timelapseEvent, type DistributiveOmit, type TimelapseCommand, type TimelapseEvent } from '../../timelapse/schemas.ts';
 
 export interface CommandHandlerDeps {
   warehouse: Warehouse;
@@ -39,7 +40,7 @@ export interface CommandHandlerDeps {
 
 /**
  * Handles one `timelapse-commands` message (the consumer has validated it). Idempotent by
- * request id: a repeat answers with what is known (the completed result with a fresh URL, the
+ * request id (the Redis ledger; MARS_LINEAGE when Redis has lost it): a repeat answers with what is known (the completed result with a fresh URL, the
  * failure, or "accepted") and renders nothing. A new request is answered `accepted`, its frames
  * are resolved from the warehouse (unknown camera or empty range: `failed` with the reason),
  * and one render job is enqueued. Sols never ingested are scheduled for ingestion, and the job
@@ -48,15 +49,17 @@ export interface CommandHandlerDeps {
 export class TimelapseCommandHandler {
   private readonly logger: Logger;
   private readonly now: () => Date;
+  private readonly lineage: LineageStore;
 
   constructor(private readonly deps: CommandHandlerDeps) {
     this.logger = deps.logger.child({ module: 'timelapse-command-handler' });
+    this.lineage = new LineageStore(deps.warehouse);
     this.now = deps.now ?? (() => new Date());
   }
 
   readonly handle = async (command: TimelapseCommand): Promise<void> => {
     const { requestId } = command;
-    const record = await this.deps.ledger.get(requestId);
+    const record = (await this.deps.ledger.get(requestId)) ?? (await this.restoreFromLineage(requestId));
     if (record && record.state !== 'resolving') {
       this.logger.info({ requestId, state: record.state }, 'repeated request: answering with what is known');
       await this.answerRepeat(requestId, record);
@@ -121,6 +124,38 @@ export class TimelapseCommandHandler {
     await this.deps.ledger.set(requestId, { state: 'queued', frames: frames?.length ?? null }, this.now());
     if (frames) await this.publish({ requestId, status: 'progress', stage: 'queued', fraction: 0 });
   };
+
+  /**
+   * The final outcome MARS_LINEAGE holds for a request the ledger does not know (Redis lost its
+   * data), written back to the ledger: the warehouse is the durable record of what was rendered.
+   * A completed run counts only while its video exists; a run still `running` is not final.
+   */
+  private async restoreFromLineage(requestId: string): Promise<LedgerRecord | null> {
+    const run = await this.lineage.getRun(requestId);
+    let record: DistributiveOmit<LedgerRecord, 'at'> | null = null;
+    if (run?.status === 'failed') record = { state: 'failed', reason: run.error ?? 'failed' };
+    if (run?.status === 'completed' && run.videoKey && run.posterKey && run.contactKey && run.manifestKey && (await this.deps.store.exists(run.videoKey))) {
+      const accepted = run.framesAccepted ?? 0;
+      record = {
+        state: 'completed',
+        keys: {
+          video: run.videoKey,
+          poster: run.posterKey,
+          contact: run.contactKey,
+          manifest: run.manifestKey,
+          ...(run.stabilisedVideoKey ? { stabilised: run.stabilisedVideoKey } : {}),
+          ...(run.motionVideoKey ? { motion: run.motionVideoKey } : {}),
+        },
+        framesAccepted: accepted,
+        framesRejected: run.framesTotal - accepted,
+        durationSeconds: run.durationSeconds ?? 0,
+      };
+    }
+    if (!record) return null;
+    this.logger.info({ requestId, state: record.state }, 'request unknown to the ledger but recorded in the lineage: restoring it');
+    await this.deps.ledger.set(requestId, record, this.now());
+    return (await this.deps.ledger.get(requestId))!;
+  }
 
   /** Sols of the range with no raw photo or feed object (the sol index): never ingested. */
   private async missingSols(rover: Rover, solStart: number, solEnd: number): Promise<number[]> {

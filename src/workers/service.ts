@@ -147,6 +147,7 @@ export class MarsService implements Service {
       ready: this.ready,
       roles: this.roles.map((r) => r.name),
       parts: Object.fromEntries(this.started.map((s) => [s.name, s.describe()])),
+      dependencies: this.options.runtime.describe(),
     };
   }
 }

@@ -71,6 +71,13 @@ describe('mars serve in-process: Kafka → BullMQ → raw objects → Bronze →
     await temp?.cleanup();
   });
 
+  it('describes on /api/status the dependencies the process started, the producer first', async () => {
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { dependencies: Record<string, unknown> };
+    expect(Object.keys(status.dependencies)[0]).toBe('kafka-producer');
+    expect(Object.keys(status.dependencies).sort()).toEqual(['embedded-s3', 'kafka-producer', 'object-store', 'redis', 'warehouse']);
+    expect(status.dependencies.redis).toEqual({ url: new URL(redisUrl).href, status: 'ready' });
+  });
+
   it('answers /healthz, /readyz and /metrics', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ ready: true, roles: ['s3-events', 'loader', 'models', 'scheduler', 'ingest', 'query-api'] });

@@ -38,3 +38,28 @@ it('closes every part of a role whose start failed half-way, in reverse, once', 
     await cleanup();
   }
 });
+
+it('keeps each dependency it opened as a part, in start order, and closes them all', async () => {
+  const { dir, cleanup } = await tempDir();
+  const runtime = new Runtime(loadConfig({ DATA_DIR: dir }), silentLogger);
+  try {
+    const store = await runtime.objectStore();
+    const warehouse = await runtime.warehouse();
+    const redis = runtime.redis();
+    await redis.ping();
+    const status = runtime.describe();
+    expect(Object.keys(status)).toEqual(['embedded-s3', 'object-store', 'warehouse', 'redis']);
+    expect(status.warehouse).toEqual({ kind: 'duckdb', where: runtime.config.warehouse.kind === 'duckdb' ? runtime.config.warehouse.duckdbPath : '' });
+    expect(status['object-store']).toEqual({ endpoint: runtime.embeddedObjectStore!.endpoint, bucket: 'mars' });
+    await runtime.close();
+    await runtime.close();
+    // quit() answers before the socket is gone: the connection ends right after.
+    if (redis.status !== 'end') await new Promise((resolve) => redis.once('end', resolve));
+    expect(redis.status).toBe('end');
+    await expect(warehouse.query('SELECT 1')).rejects.toThrow();
+    await expect(store.stat('anything')).rejects.toThrow();
+  } finally {
+    await runtime.close();
+    await cleanup();
+  }
+});

@@ -31,6 +31,8 @@ export const timelapseRenderRole: RoleDefinition = {
         videoUrl: presignedVideoUrl(store),
         logger: ctx.logger,
         pool,
+        // QUEUE_LOCK_MS: how soon a dead worker's render is taken over, as for ingest jobs.
+        lockDurationMs: ctx.config.queues.lockMs,
       }),
     ];
   },

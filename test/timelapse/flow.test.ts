@@ -43,6 +43,15 @@ async function publishedObjects() {
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
+async function renderJobCounts(): Promise<Record<string, number>> {
+  const queue = new Queue(RENDER_QUEUE, { connection: { url: h.config.redisUrl }, prefix: h.config.queues.prefix });
+  try {
+    return await queue.getJobCounts('completed', 'waiting', 'active', 'failed', 'delayed');
+  } finally {
+    await queue.close();
+  }
+}
+
 describe('a timelapse command on the embedded parts', () => {
   it('ends in a completed event whose key holds a valid H.264 MP4, with lineage for every candidate frame', async () => {
     const { final, events } = await h.request(command);
@@ -92,12 +101,7 @@ describe('a timelapse command on the embedded parts', () => {
     const { final } = await h.request(command, { repeat: true });
     expect(final).toMatchObject({ status: 'completed', repeat: true, framesAccepted: 18, keys: { video: `${prefix}video.mp4` } });
     expect(await publishedObjects()).toEqual(before);
-    const queue = new Queue(RENDER_QUEUE, { connection: { url: h.config.redisUrl }, prefix: h.config.queues.prefix });
-    try {
-      expect(await queue.getJobCounts('completed', 'waiting', 'active', 'failed', 'delayed')).toEqual({ completed: 1, waiting: 0, active: 0, failed: 0, delayed: 0 });
-    } finally {
-      await queue.close();
-    }
+    expect(await renderJobCounts()).toEqual({ completed: 1, waiting: 0, active: 0, failed: 0, delayed: 0 });
     const warehouse = await h.runtime.warehouse();
     expect(await warehouse.query(`SELECT COUNT(*) AS n FROM MARS_LINEAGE.RENDER_RUNS`)).toEqual([{ n: 1 }]);
   }, 60_000);
@@ -109,12 +113,7 @@ describe('a timelapse command on the embedded parts', () => {
     const { final } = await h.request(command, { repeat: true });
     expect(final).toMatchObject({ status: 'completed', repeat: true, framesAccepted: 18, framesRejected: 2, keys: { video: `${prefix}video.mp4` } });
     expect(await publishedObjects()).toEqual(before);
-    const queue = new Queue(RENDER_QUEUE, { connection: { url: h.config.redisUrl }, prefix: h.config.queues.prefix });
-    try {
-      expect(await queue.getJobCounts('completed', 'waiting', 'active', 'failed', 'delayed')).toEqual({ completed: 0, waiting: 0, active: 0, failed: 0, delayed: 0 });
-    } finally {
-      await queue.close();
-    }
+    expect(await renderJobCounts()).toEqual({ completed: 0, waiting: 0, active: 0, failed: 0, delayed: 0 });
     const warehouse = await h.runtime.warehouse();
     expect(await warehouse.query(`SELECT COUNT(*) AS n FROM MARS_LINEAGE.RENDER_RUNS`)).toEqual([{ n: 1 }]);
   }, 60_000);

@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import { removeStaleRenderFolders } from '../../media/render-folder.ts';
 import type { renderTimelapse } from '../../media/render-timelapse.ts';
-import type { RenderStage } from '../../media/render/progress.ts';
 import { RenderOptionsSchema, type RenderOptions } from '../../timelapse/render-options.ts';
 import { SolIndex } from '../../ingest/sol-index.ts';
 import type { Config } from '../../platform/config.ts';
@@ -17,8 +16,9 @@ import { SelectionError, selectFrames } from '../../warehouse/selection/select-f
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { describeSols } from './command-handler.ts';
 import { RENDER_QUEUE, RenderJobSchema, type RenderJob, type RenderJobInput } from './render-job.ts';
+import { ProgressReporter } from './progress-reporter.ts';
 import type { RequestLedger } from './request-ledger.ts';
-import { RequestIdSchema, timelapseEvent, type TimelapseCommand, type TimelapseEvent, type TimelapseStage } from '../../timelapse/schemas.ts';
+import { RequestIdSchema, timelapseEvent, type TimelapseCommand, type TimelapseEvent } from '../../timelapse/schemas.ts';
 import type { FramePool } from '../../media/frame-pool.ts';
 
 const describeSolRange = (sols: number[]) => `${sols.length === 1 ? 'sol' : 'sols'} ${describeSols(sols)}`;
@@ -48,13 +48,6 @@ export interface RenderWorkerOptions {
   /** How often a job waiting for metadata looks again. Default 2 s. */
   metadataPollMs?: number;
 }
-
-/**
- * Each media stage's share of a request's progress. The stages overlap (frames are analysed,
- * normalised and encoded as a stream), so the overall fraction is the weighted sum of every
- * stage's own fraction: it only ever grows.
- */
-const STAGE_WEIGHT: Record<RenderStage, number> = { download: 0.3, analyse: 0.25, normalise: 0.1, encode: 0.3, publish: 0.05 };
 
 /**
  * The BullMQ worker that renders timelapses. It waits for scheduled metadata when the job
@@ -230,36 +223,3 @@ export function renderOptionsOf(command: TimelapseCommand): RenderOptions {
   });
 }
 
-/**
- * Turns the media pipeline's per-stage progress into the request's overall fraction, and sends
- * it on (job progress and an event) when a stage starts or the whole moved by 5 %.
- */
-class ProgressReporter {
-  private readonly fractions = new Map<RenderStage, number>();
-  private lastSent = -1;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly job: Job,
-    private readonly send: (stage: TimelapseStage, fraction: number) => Promise<void>,
-  ) {}
-
-  report(stage: RenderStage, stageFraction: number): void {
-    const newStage = !this.fractions.has(stage);
-    this.fractions.set(stage, Math.min(1, Math.max(this.fractions.get(stage) ?? 0, stageFraction)));
-    let overall = 0;
-    for (const [s, f] of this.fractions) overall += STAGE_WEIGHT[s] * f;
-    overall = Math.round(Math.min(1, overall) * 1000) / 1000;
-    if (!newStage && overall - this.lastSent < 0.05) return;
-    this.lastSent = overall;
-    // Sent in order, one at a time; a failed send must not fail the render.
-    this.chain = this.chain
-      .then(() => this.job.updateProgress({ stage, fraction: overall }))
-      .then(() => this.send(stage, overall))
-      .catch(() => undefined);
-  }
-
-  flush(): Promise<void> {
-    return this.chain;
-  }
-}

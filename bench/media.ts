@@ -1,9 +1,9 @@
-// Media pipeline benchmark (part of `npm run bench`; alone:
-//   node --import tsx -e "import('./bench/media.ts').then(m=>m.runMediaBench())"
-// ). Prints frames per second for analysis + normalisation (pool and single thread), encode
-// frames per second, and the end-to-end render of 300 cached 1024x1024 originals against a bare
-// ffmpeg encode of the same JPEG files with the same codec settings, as a ratio; peak memory.
-import { spawn } from 'node:child_process';
+// Media pipeline benchmark (part of `npm run bench`; alone: `npm run bench -- media`). Prints
+// frames per second for analysis (pool and single thread), with and without normalisation; the
+// split of the cores between the frame pool and ffmpeg, measured each way; the end-to-end render
+// of 300 cached 1024x1024 originals against a bare ffmpeg encode of the same JPEG files with the
+// same codec settings, as a ratio; and the peak memory of 300- and 1,000-frame renders.
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { InlineFramePool, WorkerFramePool, type FramePool } from '../src/media/frame-pool.ts';
 import { outputArguments } from '../src/media/ffmpeg-encoder.ts';
+import { coreShare, type CoreShare } from '../src/media/core-share.ts';
 import { renderTimelapse } from '../src/media/render-timelapse.ts';
 import type { FrameCandidate } from '../src/timelapse/frame-candidate.ts';
 import { RenderOptionsSchema } from '../src/timelapse/render-options.ts';
@@ -24,6 +25,8 @@ import { originalKey } from '../src/timelapse/object-keys.ts';
 
 const require = createRequire(import.meta.url);
 const FRAMES = 300;
+/** The long render whose peak memory is set beside the 300-frame one. */
+const LONG_FRAMES = 1000;
 /** Bare/render pairs, alternating, so that a busy moment of the machine does not pick a side. */
 const ROUNDS = 3;
 const SIZE = 1024;
@@ -32,13 +35,18 @@ const SOURCE = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.m
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
-/** 300 frames of 1024x1024 panning across a real Mastcam-Z frame, written as JPEG files. */
+/**
+ * 1,000 frames of 1024x1024 panning across a real Mastcam-Z frame, written as JPEG files: the
+ * first 300 pan across once, the rest go back and forth, bobbing, so that every frame differs.
+ */
 async function deriveFrames(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const original = await sharp(SOURCE).raw().toBuffer({ resolveWithObject: true });
   const files: string[] = [];
-  for (let i = 0; i < FRAMES; i++) {
-    const left = Math.round(((original.info.width - SIZE) * i) / (FRAMES - 1));
+  for (let i = 0; i < LONG_FRAMES; i++) {
+    const step = i % (2 * (FRAMES - 1));
+    const across = step < FRAMES ? step : 2 * (FRAMES - 1) - step;
+    const left = Math.round(((original.info.width - SIZE) * across) / (FRAMES - 1));
     const top = Math.round((original.info.height - SIZE) * (0.5 + 0.5 * Math.sin(i / 9)));
     const file = path.join(dir, `f${String(i).padStart(4, '0')}.jpg`);
     await sharp(original.data, { raw: original.info }).extract({ left, top, width: SIZE, height: SIZE }).jpeg({ quality: 90 }).toFile(file);
@@ -52,8 +60,9 @@ async function deriveFrames(dir: string): Promise<string[]> {
  * the output frame handed back as raw RGB (the path captions take; without it the files go to
  * ffmpeg as they are).
  */
-async function analysisFps(pool: FramePool, files: string[], normalise: boolean): Promise<number> {
+async function analysisFps(pool: FramePool, files: string[], normalise: boolean): Promise<{ fps: number; cpuMsPerFrame: number }> {
   const started = performance.now();
+  const cpu = await cpuSeconds();
   const task = (path: string) =>
     pool.run({ path, limitInputPixels: 1e8, output: normalise ? { width: 960, height: 720, fit: 'letterbox' } : undefined, tile: { width: 160, height: 120 } });
   const inFlight: Array<Promise<unknown>> = [];
@@ -63,14 +72,15 @@ async function analysisFps(pool: FramePool, files: string[], normalise: boolean)
     await inFlight.shift();
     if (next < files.length) inFlight.push(task(files[next++]!));
   }
-  return files.length / ((performance.now() - started) / 1000);
+  return { fps: files.length / ((performance.now() - started) / 1000), cpuMsPerFrame: (((await cpuSeconds()) - cpu) * 1000) / files.length };
 }
 
 /** The reference: ffmpeg alone encoding the same JPEG files with the render's codec settings. */
 async function bareEncode(ffmpegPath: string, dir: string, out: string, options: { crf: number; preset: string; fps: number }): Promise<number> {
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(ffmpegPath, ['-y', '-loglevel', 'error', '-framerate', String(options.fps), '-i', path.join(dir, 'f%04d.jpg'), ...outputArguments({ format: 'mp4', ...options }), out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = ['-y', '-loglevel', 'error', '-framerate', String(options.fps), '-i', path.join(dir, 'f%04d.jpg'), '-frames:v', String(FRAMES)];
+    const child = spawn(ffmpegPath, [...args, ...outputArguments({ format: 'mp4', ...options }), out], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -78,6 +88,32 @@ async function bareEncode(ffmpegPath: string, dir: string, out: string, options:
   });
   return performance.now() - started;
 }
+
+/** A frame pool with this many threads, closed after `fn`. */
+async function withPool<T>(threads: number, fn: (pool: FramePool) => Promise<T>): Promise<T> {
+  const pool = new WorkerFramePool({ threads });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/**
+ * CPU seconds this process and its finished children (ffmpeg, ffprobe) have used, from
+ * /proc/self/stat (utime, stime, cutime, cstime). On a busy machine wall time says more about
+ * the neighbours than about the render; CPU time is what the render costs.
+ */
+async function cpuSeconds(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14-17 of the file; the slice starts at field 3.
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / CLOCK_TICKS;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 export async function runMediaBench(): Promise<void> {
   const work = path.join(os.tmpdir(), `mars-media-bench-${process.pid}`);
@@ -87,22 +123,28 @@ export async function runMediaBench(): Promise<void> {
   const options = RenderOptionsSchema.parse({});
   const s3 = new EmbeddedS3({ directory: path.join(work, 's3'), bucket: 'mars' });
   let warehouse: DuckDbWarehouse | undefined;
-  const pool = new WorkerFramePool();
+  const cores = os.availableParallelism();
+  const pool = new WorkerFramePool({ threads: cores });
   const inline = new InlineFramePool();
   try {
-    console.log(`media bench: ${os.availableParallelism()} cores, ${FRAMES} frames of ${SIZE}x${SIZE} derived from a real Mastcam-Z frame`);
+    console.log(`media bench: ${cores} cores, ${FRAMES} frames of ${SIZE}x${SIZE} derived from a real Mastcam-Z frame (${LONG_FRAMES} for the memory figure); load average ${os.loadavg()[0]!.toFixed(1)}`);
     const files = await deriveFrames(framesDir);
 
-    // Analysis + normalisation (decode, metrics, output frame, contact tile), per frame.
+    // Analysis alone (decode at the measuring scale, metrics, hash, contact tile), then with the
+    // normalised output frame as well (the path captions take), per frame, every core measuring.
     await analysisFps(pool, files.slice(0, 8), true); // warm the worker threads
     for (const normalise of [false, true]) {
-      const single = await analysisFps(inline, files.slice(0, 100), normalise);
-      const pooled = await analysisFps(pool, files.slice(0, 100), normalise);
+      const single = await analysisFps(inline, files.slice(0, 150), normalise);
+      const pooled = await analysisFps(pool, files.slice(0, 150), normalise);
+      // What the same CPU time per frame gives when the cores are the bench's alone.
+      const idleFps = (1000 / pooled.cpuMsPerFrame) * Math.min(cores, pool.concurrency);
       console.log(
-        `${normalise ? 'analysis + normalisation to 960x720 raw frames' : 'analysis (decode, metrics, tile)'}: ` +
-          `${single.toFixed(1)} frames/s single thread, ${pooled.toFixed(1)} frames/s with ${pool.concurrency} worker threads`,
+        `${normalise ? 'analysis + normalisation to 960x720 raw frames' : 'analysis'}: ${pooled.fps.toFixed(0)} frames/s with ${pool.concurrency} worker threads ` +
+          `(${single.fps.toFixed(1)} frames/s single thread${normalise ? '' : '; decode at the measuring scale, metrics, hash, tile'}; ` +
+          `${pooled.cpuMsPerFrame.toFixed(1)} ms CPU time per frame: ${idleFps.toFixed(0)} frames/s on ${Math.min(cores, pool.concurrency)} idle cores)`,
       );
     }
+    await pool.close();
 
     // The object store holds the originals, IMAGE_ASSETS knows them: a render downloads nothing.
     await s3.start();
@@ -121,48 +163,75 @@ export async function runMediaBench(): Promise<void> {
       candidates.push(candidate);
     }
     const config = loadConfig({ DATA_DIR: work, LOG_LEVEL: 'silent' });
-
-    // Memory stays flat with the number of frames: the peak of a 100-frame render against 300.
-    const peakDuring = async (requestId: string, frames: FrameCandidate[]) => {
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-      try {
-        await renderTimelapse({ requestId, rover: 'Perseverance', camera: 'MCZ_LEFT', solStart: 53, solEnd: 53, frames, options }, { store, lineage, config, logger: silentLogger, pool });
-      } finally {
-        clearInterval(sampler);
-      }
-      return peak;
-    };
-    const peak100 = await peakDuring('bench-100', candidates.slice(0, 100));
-    const peak300 = await peakDuring('bench-300', candidates);
-    console.log(`peak RSS of the process during a render: ${mib(peak100)} for 100 frames, ${mib(peak300)} for 300 frames (ffmpeg's own not included)`);
-
-    const ratios: number[] = [];
-    let peakRss = 0;
-    for (let round = 1; round <= ROUNDS; round++) {
-      const bareMs = await bareEncode(ffmpegPath, framesDir, path.join(work, `bare-${round}.mp4`), options);
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+    let requests = 0;
+    const render = (frames: FrameCandidate[], pool: FramePool, encoderThreads: number) =>
+      renderTimelapse(
+        { requestId: `bench-${++requests}`, rover: 'Perseverance', camera: 'MCZ_LEFT', solStart: 53, solEnd: 53, frames, options },
+        { store, lineage, config, logger: silentLogger, pool, encoderThreads },
+      );
+    /** A bare encode and a render of the first 300 frames, one after the other: the render's time over the bare one's. */
+    const pair = async (pool: FramePool, encoderThreads: number) => {
+      const bareCpu = await cpuSeconds();
+      const bareMs = await bareEncode(ffmpegPath, framesDir, path.join(work, `bare-${requests}.mp4`), options);
+      const renderCpu = await cpuSeconds();
       const started = performance.now();
-      const result = await renderTimelapse(
-        { requestId: `bench-${round}`, rover: 'Perseverance', camera: 'MCZ_LEFT', solStart: 53, solEnd: 53, frames: candidates, options },
-        { store, lineage, config, logger: silentLogger, pool },
-      );
+      const result = await render(candidates.slice(0, FRAMES), pool, encoderThreads);
       const renderMs = performance.now() - started;
-      clearInterval(sampler);
-      ratios.push(renderMs / bareMs);
-      const timings = (await lineage.getRun(`bench-${round}`))?.timings ?? {};
-      console.log(
-        `round ${round}: bare ffmpeg encode ${seconds(bareMs)} s (${(FRAMES / (bareMs / 1000)).toFixed(1)} frames/s encode); ` +
-          `render from cache ${seconds(renderMs)} s (${result.framesAccepted} frames accepted; ` +
-          `${Object.entries(timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${seconds(v)} s`).join(', ')}); ratio ${(renderMs / bareMs).toFixed(2)}`,
-      );
+      const cpuRatio = ((await cpuSeconds()) - renderCpu) / (renderCpu - bareCpu);
+      const timings = (await lineage.getRun(result.requestId))?.timings ?? {};
+      return { bareMs, renderMs, ratio: renderMs / bareMs, cpuRatio, accepted: result.framesAccepted, timings };
+    };
+    const describePair = (p: Awaited<ReturnType<typeof pair>>) =>
+      `bare ffmpeg encode ${seconds(p.bareMs)} s (${(FRAMES / (p.bareMs / 1000)).toFixed(1)} frames/s), render from cache ${seconds(p.renderMs)} s ` +
+      `(${p.accepted} frames accepted; ${Object.entries(p.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${seconds(v)} s`).join(', ')}): ratio ${p.ratio.toFixed(2)}, CPU time ratio ${p.cpuRatio.toFixed(2)}`;
+
+    // The split of the cores between the judge's pool and ffmpeg, measured each way.
+    const chosen = coreShare(cores);
+    const shares: CoreShare[] = [
+      { poolThreads: cores, encoderThreads: 0 },
+      { poolThreads: Math.max(1, cores - 1), encoderThreads: 0 },
+      { poolThreads: Math.max(1, cores - 1), encoderThreads: cores },
+    ];
+    const describeShare = (share: CoreShare) => `pool ${share.poolThreads} thread${share.poolThreads === 1 ? '' : 's'}, ffmpeg ${share.encoderThreads || 'auto'} threads`;
+    for (const share of shares) {
+      const measured = await withPool(share.poolThreads, (p) => pair(p, share.encoderThreads));
+      console.log(`core share ${describeShare(share)}: ${describePair(measured)}`);
     }
-    const sorted = [...ratios].sort((a, b) => a - b);
-    console.log(
-      `render/bare ratio: ${sorted[sorted.length >> 1]!.toFixed(2)} median, ${sorted[0]!.toFixed(2)} best, ${sorted[sorted.length - 1]!.toFixed(2)} worst ` +
-        `(budget 1.5; ${options.preset} preset, crf ${options.crf}, same settings both sides; load average ${os.loadavg()[0]!.toFixed(1)})`,
-    );
-    console.log(`peak memory: ${mib(peakRss)} RSS during renders, ${mib(process.resourceUsage().maxRSS * 1024)} max RSS of the process (ffmpeg's own not included)`);
+    console.log(`core share chosen: ${describeShare(chosen)} (coreShare in src/media/core-share.ts)`);
+
+    await withPool(chosen.poolThreads, async (chosenPool) => {
+      const ratios: number[] = [];
+      const cpuRatios: number[] = [];
+      let peakRss = 0;
+      for (let round = 1; round <= ROUNDS; round++) {
+        const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+        const measured = await pair(chosenPool, chosen.encoderThreads).finally(() => clearInterval(sampler));
+        ratios.push(measured.ratio);
+        cpuRatios.push(measured.cpuRatio);
+        console.log(`round ${round}: ${describePair(measured)}`);
+      }
+      const sorted = [...ratios].sort((a, b) => a - b);
+      console.log(
+        `render/bare ratio: ${median(ratios).toFixed(2)} median, ${sorted[0]!.toFixed(2)} best, ${sorted.at(-1)!.toFixed(2)} worst ` +
+          `(${options.preset} preset, crf ${options.crf}, same settings both sides; ${describeShare(chosen)}; load average ${os.loadavg()[0]!.toFixed(1)})`,
+      );
+      console.log(`render/bare CPU time ratio: ${median(cpuRatios).toFixed(2)} median (the render's process and children against ffmpeg's own)`);
+
+      // Memory stays flat with the number of frames: the peak of a 300-frame render against 1,000.
+      const peakDuring = async (frames: FrameCandidate[]) => {
+        let peak = 0;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+        await render(frames, chosenPool, chosen.encoderThreads).finally(() => clearInterval(sampler));
+        return peak;
+      };
+      const peakShort = await peakDuring(candidates.slice(0, FRAMES));
+      const peakLong = await peakDuring(candidates);
+      console.log(
+        `peak RSS during a render: ${mib(peakShort)} for ${FRAMES} frames, ${mib(peakLong)} for ${LONG_FRAMES.toLocaleString('en')} frames ` +
+          `(${peakLong >= peakShort ? '+' : ''}${(((peakLong - peakShort) / peakShort) * 100).toFixed(1)}%; the process's own, ffmpeg's not included)`,
+      );
+      console.log(`peak memory: ${mib(peakRss)} RSS during the ratio renders, ${mib(process.resourceUsage().maxRSS * 1024)} max RSS of the process`);
+    });
     console.log(`derived frames: ${(await readdir(framesDir)).length} files in a temp folder, removed after the run`);
   } finally {
     await pool.close();

@@ -88,23 +88,47 @@ function markRejected(sheet: Uint8Array, sheetWidth: number, x0: number, y0: num
   }
 }
 
-/** A JPEG sheet of the tiles in order, rejected ones crossed out in red. */
-export async function renderContactSheet(tiles: readonly ContactTile[], tileWidth: number, tileHeight: number): Promise<Buffer> {
-  const gap = 4;
-  const columns = Math.max(1, Math.min(CONTACT_SHEET_COLUMNS, tiles.length));
-  const rows = Math.max(1, Math.ceil(tiles.length / columns));
-  const width = gap + columns * (tileWidth + gap);
-  const height = gap + rows * (tileHeight + gap);
-  const sheet = new Uint8Array(width * height * 3).fill(24);
-  tiles.forEach((tile, n) => {
-    const x0 = gap + (n % columns) * (tileWidth + gap);
-    const y0 = gap + Math.floor(n / columns) * (tileHeight + gap);
+/**
+ * A sheet of tiles in order, rejected ones crossed out in red, drawn as the tiles arrive: the
+ * tiles are not kept, only the sheet, whose size is fixed by the number of tiles it will hold.
+ */
+export class ContactSheet {
+  private static readonly GAP = 4;
+  private readonly columns: number;
+  private readonly width: number;
+  private readonly height: number;
+  private readonly sheet: Uint8Array;
+  private added = 0;
+
+  constructor(
+    tiles: number,
+    private readonly tileWidth: number,
+    private readonly tileHeight: number,
+  ) {
+    const gap = ContactSheet.GAP;
+    this.columns = Math.max(1, Math.min(CONTACT_SHEET_COLUMNS, tiles));
+    const rows = Math.max(1, Math.ceil(tiles / this.columns));
+    this.width = gap + this.columns * (tileWidth + gap);
+    this.height = gap + rows * (tileHeight + gap);
+    this.sheet = new Uint8Array(this.width * this.height * 3).fill(24);
+  }
+
+  /** Draws the next tile. */
+  add(tile: ContactTile): void {
+    const { tileWidth, tileHeight, width, sheet } = this;
+    const gap = ContactSheet.GAP;
+    const n = this.added++;
+    const x0 = gap + (n % this.columns) * (tileWidth + gap);
+    const y0 = gap + Math.floor(n / this.columns) * (tileHeight + gap);
     for (let y = 0; y < tileHeight; y++) {
       const row = (y0 + y) * width + x0;
       if (tile.pixels) sheet.set(tile.pixels.subarray(y * tileWidth * 3, (y + 1) * tileWidth * 3), row * 3);
       else sheet.fill(70, row * 3, (row + tileWidth) * 3);
     }
     if (!tile.accepted) markRejected(sheet, width, x0, y0, tileWidth, tileHeight);
-  });
-  return sharp(sheet, { raw: { width, height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer();
+  }
+
+  jpeg(): Promise<Buffer> {
+    return sharp(this.sheet, { raw: { width: this.width, height: this.height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer();
+  }
 }

@@ -36,6 +36,8 @@ export interface EncoderSettings {
   format: RenderFormat;
   crf: number;
   preset: string;
+  /** ffmpeg's threads (decode, filters, encoder). Default 0: ffmpeg's own choice (1.5 per core for x264). */
+  threads?: number;
   outputPath: string;
 }
 
@@ -112,7 +114,7 @@ export class FrameEncoder {
       .setFfmpegPath(settings.ffmpegPath)
       .input(this.stdin)
       .inputOptions(inputOptions)
-      .outputOptions(['-vf', filterChain(settings), ...outputArguments(settings)])
+      .outputOptions(['-vf', filterChain(settings), ...outputArguments(settings), ...(settings.threads ? ['-threads', String(settings.threads)] : [])])
       .output(settings.outputPath);
     this.done = new Promise<void>((resolve, reject) => {
       this.command

@@ -7,6 +7,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import type { RenderRunRecord } from '../timelapse/lineage-records.ts';
 import { timelapseKeys } from '../timelapse/object-keys.ts';
+import { coreShare } from './core-share.ts';
 import { WorkerFramePool, type FramePool } from './frame-pool.ts';
 import { resolveMediaTools } from './media-tools.ts';
 import { makeRenderFolder } from './render-folder.ts';
@@ -34,8 +35,10 @@ export interface RenderDeps {
   lineage: LineageRecorder;
   config: Config;
   logger: Logger;
-  /** A shared frame pool; without one the render makes its own and closes it. */
+  /** A shared frame pool; without one the render makes its own (`coreShare().poolThreads`) and closes it. */
   pool?: FramePool;
+  /** ffmpeg's threads. Default `coreShare().encoderThreads`. */
+  encoderThreads?: number;
   signal?: AbortSignal;
   onProgress?: (progress: RenderProgress) => void;
 }
@@ -74,7 +77,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
   const started = Date.parse(run.startedAt);
 
   const progress = progressReporter(deps.onProgress);
-  const ownPool = deps.pool ? undefined : new WorkerFramePool();
+  const ownPool = deps.pool ? undefined : new WorkerFramePool({ threads: coreShare().poolThreads });
   const pool = deps.pool ?? ownPool!;
   const tmp = await makeRenderFolder();
   const timings: Record<string, number> = {};
@@ -135,6 +138,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       plan,
       options,
       outputPath: videoPath,
+      threads: deps.encoderThreads ?? coreShare().encoderThreads,
       onWritten: (written) => progress('encode', written, candidates.length),
     });
     const outputs = new RenderOutputs(plan, options.fit, candidates.length);

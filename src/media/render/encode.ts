@@ -14,6 +14,8 @@ export interface EncodeStageSettings {
   plan: Pick<FramePlan, 'input' | 'output'>;
   options: Pick<RenderOptions, 'fit' | 'levelBrightness' | 'fps' | 'format' | 'crf' | 'preset'>;
   outputPath: string;
+  /** ffmpeg's threads; 0 for ffmpeg's own choice. */
+  threads: number;
   /** Called with the frames written so far after each one. */
   onWritten?: (frames: number) => void;
 }
@@ -79,6 +81,7 @@ export class EncodeStage {
       format: options.format,
       crf: options.crf,
       preset: options.preset,
+      threads: this.settings.threads,
       outputPath: this.settings.outputPath,
     });
   }

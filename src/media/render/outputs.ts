@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import type { RenderFrameRecord } from '../../timelapse/lineage-records.ts';
 import type { RenderOptions } from '../../timelapse/render-options.ts';
-import { renderContactSheet, type ContactTile } from '../contact-sheet.ts';
+import { ContactSheet } from '../contact-sheet.ts';
 import type { VideoProbe } from '../probe-video.ts';
 import type { LocalOriginal } from './fetch-originals.ts';
 import type { FramePlan } from './frame-plan.ts';
@@ -17,12 +17,12 @@ interface PosterSource {
 }
 
 /**
- * The outputs beside the video, gathered as frames pass: the contact sheet's tiles (accepted
- * and rejected frames alike) and the poster, the first accepted frame from the middle of the
+ * The outputs beside the video, gathered as frames pass: the contact sheet (accepted and
+ * rejected frames alike, drawn in as they come) and the poster, the first accepted frame from the middle of the
  * selection on, else the last accepted one.
  */
 export class RenderOutputs {
-  private readonly tiles: ContactTile[] = [];
+  private readonly sheet: ContactSheet;
   private poster?: PosterSource;
   private lastAccepted?: PosterSource;
 
@@ -30,12 +30,14 @@ export class RenderOutputs {
     private readonly plan: FramePlan,
     private readonly fit: RenderOptions['fit'],
     private readonly candidates: number,
-  ) {}
+  ) {
+    this.sheet = new ContactSheet(plan.sheet.size, plan.tile.width, plan.tile.height);
+  }
 
   /** Takes every judged frame, in order, after any stage that changes its pixels. */
   add(judged: JudgedFrame): void {
     const { index, accepted } = judged.decision;
-    if (this.plan.sheet.has(index)) this.tiles.push({ pixels: judged.tile ?? null, accepted });
+    if (this.plan.sheet.has(index)) this.sheet.add({ pixels: judged.tile ?? null, accepted });
     if (!accepted) return;
     const kept = { frame: this.plan.input.kind === 'raw' ? judged.frame : undefined, path: judged.path };
     if (!this.poster && index >= Math.floor(this.candidates / 2)) this.poster = kept;
@@ -54,7 +56,7 @@ export class RenderOutputs {
   }
 
   contactSheetJpeg(): Promise<Buffer> {
-    return renderContactSheet(this.tiles, this.plan.tile.width, this.plan.tile.height);
+    return this.sheet.jpeg();
   }
 }
 

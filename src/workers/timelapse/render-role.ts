@@ -1,3 +1,4 @@
+import { coreShare } from '../../media/core-share.ts';
 import { WorkerFramePool } from '../../media/frame-pool.ts';
 import { renderTimelapse } from '../../media/render-timelapse.ts';
 import type { RoleDefinition } from '../role.ts';
@@ -16,7 +17,8 @@ export const timelapseRenderRole: RoleDefinition = {
     await ensureLineageSchema(warehouse);
     const redis = ctx.runtime.redis();
     // One pool for every render of this process: starting worker threads costs about a second.
-    const pool = new WorkerFramePool();
+    // It leaves ffmpeg its share of the cores.
+    const pool = new WorkerFramePool({ threads: coreShare().poolThreads });
     return [
       pool,
       new RenderWorker({

@@ -14,9 +14,9 @@ import { makeRenderFolder } from './render-folder.ts';
 import { SequenceJudge, type FrameDecision } from './quality-judge.ts';
 import { captionFrames } from './render/caption-frames.ts';
 import { checkVideo, EncodeStage } from './render/encode.ts';
-import { fetchOriginals, type LocalOriginal } from './render/fetch-originals.ts';
+import { fetchOriginals, type LocalOriginal, type Originals } from './render/fetch-originals.ts';
 import { frameRecords } from './render/frame-records.ts';
-import { planFrames } from './render/frame-plan.ts';
+import { planFrames, readHeaders } from './render/frame-plan.ts';
 import { judgeFrames, type JudgedFrame, type JudgeSource } from './render/judge.ts';
 import type { LineageRecorder } from './render/lineage-recorder.ts';
 import { manifestOf, RenderOutputs } from './render/outputs.ts';
@@ -82,12 +82,14 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
   const tmp = await makeRenderFolder();
   const timings: Record<string, number> = {};
   const decisions: FrameDecision[] = [];
-  let originals: LocalOriginal[] = [];
+  // Each original as it arrives: the judge starts on the first ones while later ones are fetched.
+  const local: Array<LocalOriginal | undefined> = new Array(candidates.length);
+  let originals: Originals | undefined;
   let encode: EncodeStage | undefined;
   try {
     const tools = resolveMediaTools(deps.config);
 
-    let mark = Date.now();
+    const fetchStarted = Date.now();
     progress('download', 0, candidates.length);
     originals = await fetchOriginals(candidates, {
       store: deps.store,
@@ -101,14 +103,20 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       },
       onDone: (done, total) => progress('download', done, total),
     });
-    timings.downloadMs = Date.now() - mark;
-    const downloaded = originals.filter((o) => o.ok && o.downloaded).length;
-    log.info({ candidates: candidates.length, downloaded, refused: originals.filter((o) => !o.ok).length }, 'originals ready');
+    originals.each.forEach((original, index) => void original.then((o) => (local[index] = o), () => undefined));
+    const fetched = originals.all().then((all) => {
+      timings.downloadMs = Date.now() - fetchStarted;
+      const downloaded = all.filter((o) => o.ok && o.downloaded).length;
+      log.info({ candidates: candidates.length, downloaded, refused: all.filter((o) => !o.ok).length }, 'originals ready');
+    });
+    fetched.catch(() => undefined);
 
-    const plan = await planFrames(originals, options);
-    mark = Date.now();
+    // The plan needs every original's header: the cache's records give them at once; without
+    // them, every original is fetched first.
+    const plan = planFrames(originals.recorded ?? (await readHeaders(await originals.all())), options);
+    let mark = Date.now();
     const raw = plan.input.kind === 'raw';
-    const sources: JudgeSource[] = originals.map((original, index) =>
+    const sourceOf = (original: LocalOriginal, index: number): JudgeSource =>
       original.ok
         ? {
             ok: true,
@@ -120,8 +128,13 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
               tile: plan.sheet.has(index) ? plan.tile : undefined,
             },
           }
-        : original,
-    );
+        : original;
+    const sources = originals.each.map((arriving, index) => {
+      const source = arriving.then((original) => sourceOf(original, index));
+      // A failed fetch is seen where the judge reaches it; the sources after it are never awaited.
+      source.catch(() => undefined);
+      return source;
+    });
     let frames: AsyncIterable<JudgedFrame> = judgeFrames(sources, {
       pool,
       judge: new SequenceJudge(plan.source, options.quality, (i) => candidates[i]!.imageId),
@@ -154,6 +167,8 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       await encode.write(judged);
     }
 
+    await fetched;
+    const fetchedOriginals = await originals.all();
     const accepted = frameIndexOf.size;
     if (accepted < 2) {
       throw new NotEnoughFramesError(
@@ -189,8 +204,8 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       ...(views.stabilised ? { stabilised: all.stabilised, stabilisedPoster: all.stabilisedPoster } : {}),
       ...(views.motion ? { motion: all.motion, motionPoster: all.motionPoster } : {}),
     };
-    const records = frameRecords(input.requestId, candidates, originals, decisions, frameIndexOf);
-    const manifest = manifestOf({ ...input, options, plan, probe, levelling: encode.levelling(accepted), keys, views: views.manifest, candidates, originals, records });
+    const records = frameRecords(input.requestId, candidates, fetchedOriginals, decisions, frameIndexOf);
+    const manifest = manifestOf({ ...input, options, plan, probe, levelling: encode.levelling(accepted), keys, views: views.manifest, candidates, originals: fetchedOriginals, records });
     const result = await publishRender(
       {
         keys,
@@ -216,10 +231,11 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       finishedAt: new Date().toISOString(),
       timings: { ...timings, totalMs: Date.now() - started },
       framesAccepted: decisions.filter((d) => d.accepted).length,
-    }, frameRecords(input.requestId, candidates, originals, decisions));
+    }, frameRecords(input.requestId, candidates, local, decisions));
     log.warn({ err: error }, 'render failed');
     throw error;
   } finally {
+    await originals?.stop();
     await rm(tmp, { recursive: true, force: true });
     await ownPool?.close();
   }

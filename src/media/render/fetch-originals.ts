@@ -7,6 +7,7 @@ import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import type { ImageAsset } from '../../timelapse/lineage-records.ts';
 import { keySegment, originalKey } from '../../timelapse/object-keys.ts';
+import type { ImageHeader } from '../dominant-size.ts';
 import type { RejectReason } from '../quality-judge.ts';
 import { DownloadRefused, downloadImage, type DownloadLimits } from '../safe-download.ts';
 import type { ImageAssetRecorder } from './lineage-recorder.ts';
@@ -29,15 +30,52 @@ export interface OriginalsDeps {
 
 const isMissing = (error: unknown) => ['NotFound', 'NoSuchKey'].includes((error as { code?: string }).code ?? '');
 
+/** The originals of a selection as they arrive. */
+export interface Originals {
+  /** One per candidate, in order: settles once that original is local, or refused. */
+  readonly each: ReadonlyArray<Promise<LocalOriginal>>;
+  /**
+   * Size and format of every candidate's original as the cache recorded them, known before
+   * any byte is fetched; null unless the cache knows every candidate with its size.
+   */
+  readonly recorded: ReadonlyArray<ImageHeader> | null;
+  /** Every original, once all are local. */
+  all(): Promise<LocalOriginal[]>;
+  /** Fetches nothing more; resolves once the fetches under way have ended. */
+  stop(): Promise<void>;
+}
+
+const FORMAT_OF: Record<string, string> = { 'image/jpeg': 'jpeg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp', 'image/tiff': 'tiff' };
+
+/** What IMAGE_ASSETS says of the originals, when it knows each one's size and type. */
+function recordedHeaders(candidates: readonly FrameCandidate[], assets: ReadonlyMap<string, ImageAsset>): ImageHeader[] | null {
+  const headers: ImageHeader[] = [];
+  for (const candidate of candidates) {
+    const asset = assets.get(candidate.imageId);
+    const format = asset && FORMAT_OF[asset.contentType];
+    if (!asset?.width || !asset.height || !format) return null;
+    headers.push({ width: asset.width, height: asset.height, format });
+  }
+  return headers;
+}
+
 /**
- * Brings every candidate's original to a local file: from the object-store cache when
+ * Brings every candidate's original to a local file, in order and a few at a time, while the
+ * caller goes on with the ones already there: from the object-store cache when
  * MARS_LINEAGE.IMAGE_ASSETS knows it and the object is there, else by a safe download that
  * is cached and recorded. A refused download becomes that frame's rejection; a failing store
- * or warehouse fails the whole call (it is worth retrying).
+ * or warehouse fails that original and every one after it (the render is worth retrying).
  */
-export async function fetchOriginals(candidates: readonly FrameCandidate[], deps: OriginalsDeps): Promise<LocalOriginal[]> {
+export async function fetchOriginals(candidates: readonly FrameCandidate[], deps: OriginalsDeps): Promise<Originals> {
   const assets = await deps.lineage.findImageAssets([...new Set(candidates.map((c) => c.imageId))]);
-  const results: LocalOriginal[] = new Array(candidates.length);
+  const settle = candidates.map(() => {
+    let resolve!: (original: LocalOriginal) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<LocalOriginal>((res, rej) => ([resolve, reject] = [res, rej]));
+    // Observed by whoever awaits it; never an unhandled rejection before then.
+    promise.catch(() => undefined);
+    return { promise, resolve, reject };
+  });
   let next = 0;
   let done = 0;
 
@@ -96,12 +134,28 @@ export async function fetchOriginals(candidates: readonly FrameCandidate[], deps
 
   const worker = async () => {
     while (next < candidates.length) {
-      deps.signal?.throwIfAborted();
       const index = next++;
-      results[index] = await one(index);
+      try {
+        deps.signal?.throwIfAborted();
+        settle[index]!.resolve(await one(index));
+      } catch (error) {
+        // Nothing after a failure is fetched, and nobody waits for it.
+        for (const rest of settle.slice(index)) rest.reject(error);
+        next = candidates.length;
+        return;
+      }
       deps.onDone?.(++done, candidates.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 6, candidates.length) }, worker));
-  return results;
+  const workers = Array.from({ length: Math.min(deps.concurrency ?? 6, candidates.length) }, worker);
+  const each = settle.map((s) => s.promise);
+  return {
+    each,
+    recorded: recordedHeaders(candidates, assets),
+    all: () => Promise.all(each),
+    stop: async () => {
+      next = candidates.length;
+      await Promise.all(workers);
+    },
+  };
 }

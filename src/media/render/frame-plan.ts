@@ -1,10 +1,10 @@
 import type { RenderOptions } from '../../timelapse/render-options.ts';
 import { contactSheetIndices } from '../contact-sheet.ts';
-import { defaultOutputSize, dominantSize, readImageHeader, type Size } from '../dominant-size.ts';
+import { defaultOutputSize, dominantSize, readImageHeader, type ImageHeader, type Size } from '../dominant-size.ts';
 import type { EncoderInput } from '../ffmpeg-encoder.ts';
 import type { LocalOriginal } from './fetch-originals.ts';
 
-/** What the fetched originals decide for the rest of the render, from their headers alone. */
+/** What the originals decide for the rest of the render, from their headers alone. */
 export interface FramePlan {
   /** The size most originals have; null when none is an image. Frames of other sizes are rejected. */
   source: Size | null;
@@ -35,8 +35,13 @@ function chooseEncoderInput(formats: ReadonlyArray<string | null>, source: Size 
   return { kind: 'raw' };
 }
 
-export async function planFrames(originals: readonly LocalOriginal[], options: Pick<RenderOptions, 'width' | 'height' | 'caption'>): Promise<FramePlan> {
-  const headers = await Promise.all(originals.map((o) => (o.ok ? readImageHeader(o.localPath) : Promise.resolve(null))));
+/** Each original's header read from its local file; null where there is no image. */
+export function readHeaders(originals: readonly LocalOriginal[]): Promise<Array<ImageHeader | null>> {
+  return Promise.all(originals.map((o) => (o.ok ? readImageHeader(o.localPath) : Promise.resolve(null))));
+}
+
+/** The plan from the originals' headers (null where there is no image), in candidate order. */
+export function planFrames(headers: ReadonlyArray<ImageHeader | null>, options: Pick<RenderOptions, 'width' | 'height' | 'caption'>): FramePlan {
   const source = dominantSize(headers);
   const input = chooseEncoderInput(
     headers.map((h) => (h && source && h.width === source.width && h.height === source.height ? h.format : null)),
@@ -49,6 +54,6 @@ export async function planFrames(originals: readonly LocalOriginal[], options: P
     output,
     input,
     tile: { width: 160, height: even((160 * output.height) / output.width) },
-    sheet: contactSheetIndices(originals.length),
+    sheet: contactSheetIndices(headers.length),
   };
 }

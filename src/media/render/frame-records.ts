@@ -10,7 +10,8 @@ import type { LocalOriginal } from './fetch-originals.ts';
 export function frameRecords(
   requestId: string,
   candidates: readonly FrameCandidate[],
-  originals: readonly LocalOriginal[],
+  /** Each candidate's original, where it has arrived. */
+  originals: ReadonlyArray<LocalOriginal | undefined>,
   decisions: readonly FrameDecision[],
   frameIndexOf: ReadonlyMap<number, number> = new Map(),
 ): RenderFrameRecord[] {

@@ -42,7 +42,10 @@ function judgeInputOf(result: FrameTaskResult): JudgeInput {
  * frame with its decision in order, as soon as the judge's lookahead allows. What the pool
  * returns for a frame is held only until its decision is yielded.
  */
-export async function* judgeFrames(sources: readonly JudgeSource[], options: JudgeStageOptions): AsyncGenerator<JudgedFrame> {
+export async function* judgeFrames(
+  sources: ReadonlyArray<JudgeSource | Promise<JudgeSource>>,
+  options: JudgeStageOptions,
+): AsyncGenerator<JudgedFrame> {
   const { pool, judge, signal } = options;
   const results = new Map<number, FrameTaskResult>();
   const paths = new Map<number, string>();
@@ -54,24 +57,22 @@ export async function* judgeFrames(sources: readonly JudgeSource[], options: Jud
     return result?.ok ? { decision, path, frame: result.frame, tile: result.tile } : { decision, path };
   };
 
-  const dispatch = (index: number): Promise<FrameTaskResult | null> => {
-    const source = sources[index]!;
-    if (!source.ok) return Promise.resolve(null);
-    const task = pool.run(source.task, signal);
+  // A source may still be on its way (an original being fetched): its task starts when it arrives.
+  const dispatch = (index: number): Promise<{ source: JudgeSource; result: FrameTaskResult | null }> => {
+    const task = Promise.resolve(sources[index]!).then(async (source) => ({ source, result: source.ok ? await pool.run(source.task, signal) : null }));
     // Tasks still queued when the consumer stops (abort, failure) reject unobserved: that is expected.
     task.catch(() => undefined);
     return task;
   };
-  const inFlight: Array<Promise<FrameTaskResult | null>> = [];
+  const inFlight: Array<ReturnType<typeof dispatch>> = [];
   let dispatched = 0;
   while (dispatched < sources.length && inFlight.length < options.window) inFlight.push(dispatch(dispatched++));
 
   for (let index = 0; index < sources.length; index++) {
     signal?.throwIfAborted();
-    const result = await inFlight.shift()!;
+    const { source, result } = await inFlight.shift()!;
     if (dispatched < sources.length) inFlight.push(dispatch(dispatched++));
     options.onAnalysed?.(index + 1, sources.length);
-    const source = sources[index]!;
     let input: JudgeInput;
     if (source.ok) {
       results.set(index, result!);

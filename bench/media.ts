@@ -177,13 +177,13 @@ export async function runMediaBench(): Promise<void> {
       const started = performance.now();
       const result = await render(candidates.slice(0, FRAMES), pool, encoderThreads);
       const renderMs = performance.now() - started;
-      const cpuRatio = ((await cpuSeconds()) - renderCpu) / (renderCpu - bareCpu);
+      const cpu = { bare: renderCpu - bareCpu, render: (await cpuSeconds()) - renderCpu };
       const timings = (await lineage.getRun(result.requestId))?.timings ?? {};
-      return { bareMs, renderMs, ratio: renderMs / bareMs, cpuRatio, accepted: result.framesAccepted, timings };
+      return { bareMs, renderMs, ratio: renderMs / bareMs, cpu, cpuRatio: cpu.render / cpu.bare, accepted: result.framesAccepted, timings };
     };
     const describePair = (p: Awaited<ReturnType<typeof pair>>) =>
       `bare ffmpeg encode ${seconds(p.bareMs)} s (${(FRAMES / (p.bareMs / 1000)).toFixed(1)} frames/s), render from cache ${seconds(p.renderMs)} s ` +
-      `(${p.accepted} frames accepted; ${Object.entries(p.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${seconds(v)} s`).join(', ')}): ratio ${p.ratio.toFixed(2)}, CPU time ratio ${p.cpuRatio.toFixed(2)}`;
+      `(${p.accepted} frames accepted; ${Object.entries(p.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${seconds(v)} s`).join(', ')}): ratio ${p.ratio.toFixed(2)}; CPU time ${p.cpu.bare.toFixed(1)} s bare, ${p.cpu.render.toFixed(1)} s render, ratio ${p.cpuRatio.toFixed(2)}`;
 
     // The split of the cores between the judge's pool and ffmpeg, measured each way.
     const chosen = coreShare(cores);

@@ -19,7 +19,10 @@ export const RequestIdSchema = z
   })
   .refine((id) => !/^\d+$/.test(id), { message: 'expected a request id that is not only digits (navcam-394, not 394)' });
 
-/** Camera names as NASA spells them (NAVCAM_LEFT, FHAZ, MCZ_RIGHT); lower case is accepted and upper-cased. */
+/**
+ * Camera names as NASA spells them: a family (NAVCAM, MAST, FHAZ) or an instrument (NAV_LEFT_B,
+ * NAVCAM_LEFT, MCZ_RIGHT); lower case is accepted and upper-cased.
+ */
 export const CameraSchema = z
   .string()
   .trim()
@@ -27,6 +30,10 @@ export const CameraSchema = z
   .regex(/^[A-Z0-9_]{2,40}$/, { message: 'expected a camera name such as NAVCAM_LEFT or FHAZ' });
 
 const sol = z.number().int().min(0).max(100_000);
+
+/** The eye of a two-eyed camera family (NAVCAM, MAST, FHAZ) a command renders; left by default. */
+export const EyeSchema = z.enum(['left', 'right']);
+export type Eye = z.infer<typeof EyeSchema>;
 
 /** Quality thresholds a command may override; the rest keep the media pipeline's defaults. */
 export const ThresholdsSchema = QualityThresholdsSchema.partial().strict();
@@ -41,6 +48,7 @@ export const TimelapseCommandSchema = z
     camera: CameraSchema,
     solStart: sol,
     solEnd: sol,
+    eye: EyeSchema.optional(),
     fps: z.number().int().min(1).max(60).optional(),
     width: RenderOptionsSchema.shape.width,
     height: RenderOptionsSchema.shape.height,

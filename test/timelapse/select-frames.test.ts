@@ -4,12 +4,14 @@ import { SelectionError, selectFrames } from '../../src/warehouse/selection/sele
 
 let warehouse: DuckDbWarehouse;
 
-const columns = ['image_id', 'rover_name', 'camera_name', 'sol', 'img_src', 'taken_at', 'sclk', 'width', 'height', 'sample_type', 'is_full'];
+const columns = ['image_id', 'rover_name', 'camera_name', 'camera_family', 'eye', 'sol', 'img_src', 'taken_at', 'sclk', 'width', 'height', 'sample_type', 'is_full'];
 const row = (id: string, over: Partial<Record<string, unknown>> = {}) => {
   const r: Record<string, unknown> = {
     image_id: id,
     rover_name: 'curiosity',
     camera_name: 'NAVCAM',
+    camera_family: 'NAVCAM',
+    eye: null,
     sol: 100,
     img_src: `https://mars.nasa.gov/msl/${id}.jpg`,
     taken_at: null,
@@ -20,13 +22,14 @@ const row = (id: string, over: Partial<Record<string, unknown>> = {}) => {
     is_full: true,
     ...over,
   };
+  if (over.camera_name && !('camera_family' in over)) r.camera_family = over.camera_name;
   return columns.map((c) => r[c]);
 };
 
 beforeAll(async () => {
   warehouse = await DuckDbWarehouse.open(':memory:');
   await warehouse.exec(`CREATE SCHEMA MARS_SILVER;
-    CREATE TABLE MARS_SILVER.FACT_PHOTOS (image_id VARCHAR, rover_name VARCHAR, camera_name VARCHAR, sol INTEGER, img_src VARCHAR,
+    CREATE TABLE MARS_SILVER.FACT_PHOTOS (image_id VARCHAR, rover_name VARCHAR, camera_name VARCHAR, camera_family VARCHAR, eye VARCHAR, sol INTEGER, img_src VARCHAR,
       taken_at TIMESTAMP, sclk DOUBLE, width INTEGER, height INTEGER, sample_type VARCHAR, is_full BOOLEAN)`);
   await warehouse.insertRows('MARS_SILVER.FACT_PHOTOS', columns, [
     // Sol first; then times win over clocks, clocks over ids; numeric ids order by value (100 after 99).
@@ -41,6 +44,16 @@ beforeAll(async () => {
     row('10', { sample_type: 'thumbnail', is_full: false }),
     row('11', { camera_name: 'FHAZ' }),
     row('12', { sol: 140, camera_name: 'MAST' }),
+    // Sol 300: a two-eyed family, left and right interleaved in time, from a feed and the classic API.
+    row('L1', { sol: 300, camera_name: 'NAV_LEFT_B', camera_family: 'NAVCAM', eye: 'left', taken_at: '2022-01-02T10:00:00' }),
+    row('R1', { sol: 300, camera_name: 'NAV_RIGHT_B', camera_family: 'NAVCAM', eye: 'right', taken_at: '2022-01-02T10:00:00' }),
+    row('L2', { sol: 300, camera_name: 'NAV_LEFT_B', camera_family: 'NAVCAM', eye: 'left', taken_at: '2022-01-02T10:01:00' }),
+    row('R2', { sol: 300, camera_name: 'NAV_RIGHT_B', camera_family: 'NAVCAM', eye: 'right', taken_at: '2022-01-02T10:01:00' }),
+    row('950', { sol: 300, camera_name: 'NAVCAM', eye: 'left', taken_at: null }),
+    row('951', { sol: 300, camera_name: 'NAVCAM', eye: 'right', taken_at: null }),
+    row('L3', { sol: 300, camera_name: 'NAV_LEFT_B', camera_family: 'NAVCAM', eye: 'left', sample_type: 'subframe', is_full: false }),
+    row('M1', { sol: 300, camera_name: 'MAHLI' }),
+    row('M2', { sol: 300, camera_name: 'MAHLI' }),
   ]);
 });
 
@@ -66,11 +79,22 @@ describe('selectFrames', () => {
     });
   });
 
+  it('gives a two-eyed family one eye, the left unless asked, and an instrument its own frames', async () => {
+    const ids = async (camera: string, eye?: 'left' | 'right') =>
+      (await selectFrames(warehouse, { rover: 'curiosity', camera, solStart: 300, solEnd: 300, ...(eye ? { eye } : {}) })).map((f) => f.imageId);
+    expect(await ids('NAVCAM')).toEqual(['L1', 'L2', '950']);
+    expect(await ids('navcam', 'right')).toEqual(['R1', 'R2', '951']);
+    expect(await ids('NAV_RIGHT_B')).toEqual(['R1', 'R2']);
+    expect(await ids('NAV_LEFT_B', 'right')).toEqual(['L1', 'L2']);
+    // One lens: no eye to choose.
+    expect(await ids('MAHLI', 'right')).toEqual(['M1', 'M2']);
+  });
+
   it('names the cameras there are when the camera is unknown', async () => {
     const error = await selectFrames(warehouse, { rover: 'curiosity', camera: 'CHEMCAM', solStart: 100, solEnd: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SelectionError);
     expect((error as SelectionError).code).toBe('UNKNOWN_CAMERA');
-    expect((error as Error).message).toBe('unknown camera CHEMCAM for curiosity (cameras in the warehouse: FHAZ, MAST, NAVCAM)');
+    expect((error as Error).message).toBe('unknown camera CHEMCAM for curiosity (cameras in the warehouse: FHAZ, MAHLI, MAST, NAVCAM, NAV_LEFT_B, NAV_RIGHT_B)');
   });
 
   it('says which cameras have frames when the range has none of this one', async () => {

@@ -40,6 +40,8 @@ const duckdb: Record<string, MacroFn> = {
   json_date: ([expr, path]) => `TRY_CAST(json_extract_string(${expr}, '$.${checkedPath(path!)}') AS DATE)`,
   json_regex_int: ([expr, path, pattern, group]) =>
     `TRY_CAST(NULLIF(regexp_extract(json_extract_string(${expr}, '$.${checkedPath(path!)}'), '${checkedPattern(pattern!)}', ${Number(group)}), '') AS INTEGER)`,
+  // regexp_extract gives '' where Snowflake's REGEXP_SUBSTR gives NULL: both give NULL here.
+  regex_str: ([expr, pattern, group]) => `NULLIF(regexp_extract(${expr}, '${checkedPattern(pattern!)}', ${Number(group)}), '')`,
 };
 
 const snowflake: Record<string, MacroFn> = {
@@ -56,6 +58,7 @@ const snowflake: Record<string, MacroFn> = {
   json_date: ([expr, path]) => `TRY_TO_DATE(${expr}:${checkedPath(path!)}::VARCHAR)`,
   json_regex_int: ([expr, path, pattern, group]) =>
     `TRY_CAST(REGEXP_SUBSTR(${expr}:${checkedPath(path!)}::VARCHAR, '${checkedPattern(pattern!)}', 1, 1, 'e', ${Number(group)}) AS INTEGER)`,
+  regex_str: ([expr, pattern, group]) => `REGEXP_SUBSTR(${expr}, '${checkedPattern(pattern!)}', 1, 1, 'e', ${Number(group)})`,
 };
 
 const ARITY: Record<string, number> = {
@@ -70,6 +73,7 @@ const ARITY: Record<string, number> = {
   json_timestamp: 2,
   json_date: 2,
   json_regex_int: 4,
+  regex_str: 3,
 };
 
 /** The dialect macros, each checking its argument count. */

@@ -195,40 +195,263 @@ DROP TABLE IF EXISTS MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE;
 SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE;
 
 CREATE OR REPLACE TABLE MARS_SILVER.DIM_CAMERAS AS
--- One row per camera of each rover, as the ingested photos name it.
-SELECT
-  p.rover_name,
-  p.camera_name,
-  MAX(p.camera_full_name) AS camera_full_name,
-  COUNT(*) AS photos,
-  COUNT(CASE WHEN p.sample_type = 'full' THEN 1 END) AS full_frames,
-  MIN(p.sol) AS first_sol,
-  MAX(p.sol) AS last_sol
-FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
-WHERE p.camera_name IS NOT NULL
-GROUP BY p.rover_name, p.camera_name;
+-- Every camera name a timelapse command may use, per rover: each instrument the photos name
+-- (Curiosity's feed NAV_LEFT_B, MAST_RIGHT; Perseverance's NAVCAM_LEFT; the classic API's NAVCAM,
+-- MAST, FHAZ, ...) with its camera family and eye, and each family (kind 'family') whose name
+-- no instrument carries. The eye is the _LEFT/_RIGHT in an instrument's name; a classic name such
+-- as NAVCAM has none, since the classic API mixes both eyes under it (PHOTO_FILE_NAMES tells them
+-- apart). The family is the name without its eye and A/B side, where NASA spells it differently.
+WITH seen AS (
+  SELECT
+    p.rover_name,
+    UPPER(p.camera_name) AS camera_name,
+    MAX(p.camera_full_name) AS camera_full_name,
+    COUNT(*) AS photos,
+    COUNT(CASE WHEN p.sample_type = 'full' THEN 1 END) AS full_frames,
+    MIN(p.sol) AS first_sol,
+    MAX(p.sol) AS last_sol
+  FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
+  WHERE p.camera_name IS NOT NULL
+  GROUP BY p.rover_name, UPPER(p.camera_name)
+),
+
+-- Families whose name is not the instrument's name without its eye.
+aliases AS (
+  SELECT * FROM (VALUES
+    ('curiosity', 'NAV', 'NAVCAM'),
+    ('curiosity', 'CHEMCAM_RMI', 'CHEMCAM')
+  ) AS a (rover_name, base_name, camera_family)
+),
+
+instruments AS (
+  SELECT
+    s.*,
+    COALESCE(REGEXP_SUBSTR(s.camera_name, '^(.+)_(LEFT|RIGHT)(_[AB])?$', 1, 1, 'e', 1), s.camera_name) AS base_name,
+    CASE REGEXP_SUBSTR(s.camera_name, '_(LEFT|RIGHT)(_[AB])?$', 1, 1, 'e', 1) WHEN 'LEFT' THEN 'left' WHEN 'RIGHT' THEN 'right' END AS eye
+  FROM seen s
+),
+
+named AS (
+  SELECT
+    i.rover_name,
+    i.camera_name,
+    i.camera_full_name,
+    COALESCE(a.camera_family, i.base_name) AS camera_family,
+    i.eye,
+    'instrument' AS kind,
+    i.photos,
+    i.full_frames,
+    i.first_sol,
+    i.last_sol
+  FROM instruments i
+  LEFT JOIN aliases a ON a.rover_name = i.rover_name AND a.base_name = i.base_name
+),
+
+families AS (
+  SELECT
+    n.rover_name,
+    n.camera_family AS camera_name,
+    CAST(NULL AS VARCHAR) AS camera_full_name,
+    n.camera_family,
+    CAST(NULL AS VARCHAR) AS eye,
+    'family' AS kind,
+    SUM(n.photos) AS photos,
+    SUM(n.full_frames) AS full_frames,
+    MIN(n.first_sol) AS first_sol,
+    MAX(n.last_sol) AS last_sol
+  FROM named n
+  GROUP BY n.rover_name, n.camera_family
+)
+
+SELECT rover_name, camera_name, camera_full_name, camera_family, eye, kind, photos, full_frames, first_sol, last_sol
+FROM named
+UNION ALL
+SELECT f.rover_name, f.camera_name, f.camera_full_name, f.camera_family, f.eye, f.kind, f.photos, f.full_frames, f.first_sol, f.last_sol
+FROM families f
+WHERE NOT EXISTS (SELECT 1 FROM named n WHERE n.rover_name = f.rover_name AND n.camera_name = f.camera_name);
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.DIM_CAMERAS;
 
-CREATE OR REPLACE TABLE MARS_SILVER.FACT_PHOTOS AS
--- The photo fact: one row per image with the keys other tools select frames by
--- (rover_name, camera_name, sol, sample_type) and the order they play in (taken_at or sclk, then image_id).
+CREATE OR REPLACE TABLE MARS_SILVER.PHOTO_FILE_NAMES AS
+-- What NASA's file names say about each image, in this one model. The file-name stem names the
+-- exposure in every source: the classic API and a raw-image feed that know the same image give
+-- the same stem, which is how FACT_PHOTOS keeps one row per exposure. Where only the classic API
+-- knows an image, its eye, sample type and sequence come from here.
+--
+-- image_stem: the last path segment of the image URL, upper-cased, without its extension and
+--   without a Perseverance browse size (NLF_..._185J01_1200.jpg and NLF_..._185J01.png are one stem).
+-- url_rank: 0 for a full-resolution https URL; +2 for a browse size (_320, _800, _1200), +1 for http.
+-- name_eye: the eye of a stereo pair, where the camera name does not say it (classic NAVCAM, MAST):
+--   Curiosity engineering cameras  <N|F|R><L|R><A|B>_<sclk>EDR_...   NLB_ = Navcam left, B side
+--   Curiosity Mastcam (MSSS)       <sol>M<L|R>...                    1489ML... = Mastcam left
+--   Spirit and Opportunity         <1|2><cam><sclk><product>...P<seq><L|R><filter>...
+-- name_sample_type: Curiosity engineering cameras only, the letter after EDR_:
+--   F full frame, S subframe, D downsampled, T thumbnail.
+-- name_sclk: Curiosity engineering cameras, the spacecraft clock after the first underscore
+--   (FLA_397506083EDR_... -> 397506083), so classic-only frames still play in the order taken.
+-- name_sequence_id: the command sequence that took the image, from Curiosity engineering-camera
+--   and Perseverance names (EDR_F0010008NCAM00545M_ -> NCAM00545; ECM_N0170000NCAM02394_01 -> NCAM02394).
+WITH names AS (
+  SELECT
+    p.source,
+    p.image_id,
+    p.rover_name,
+    p.img_src,
+    UPPER(REGEXP_SUBSTR(p.img_src, '([^/]+)[.][A-Za-z0-9]+$', 1, 1, 'e', 1)) AS file_name
+  FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
+),
+
+stems AS (
+  SELECT
+    n.*,
+    COALESCE(REGEXP_SUBSTR(n.file_name, '^(.+)_(320|800|1200)$', 1, 1, 'e', 1), n.file_name) AS image_stem
+  FROM names n
+),
+
+letters AS (
+  SELECT
+    s.*,
+    CASE
+      WHEN s.rover_name = 'curiosity' THEN COALESCE(
+        REGEXP_SUBSTR(s.image_stem, '^[NFR]([LR])[AB]_[0-9]{9}EDR_', 1, 1, 'e', 1),
+        REGEXP_SUBSTR(s.image_stem, '^[0-9]{4}M([LR])[0-9]', 1, 1, 'e', 1)
+      )
+      WHEN s.rover_name IN ('spirit', 'opportunity') THEN REGEXP_SUBSTR(s.image_stem, '^[12][A-Z][0-9]{9}[A-Z]{3}[0-9A-Z]{4}P[0-9]{4}([LR])[0-9]', 1, 1, 'e', 1)
+    END AS eye_letter,
+    CASE WHEN s.rover_name = 'curiosity' THEN REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_[0-9]{9}EDR_([FSDT])', 1, 1, 'e', 1) END AS sample_letter,
+    CASE WHEN s.rover_name = 'curiosity' THEN REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_([0-9]{9})EDR_', 1, 1, 'e', 1) END AS sclk_digits,
+    CASE
+      WHEN s.rover_name IN ('curiosity', 'perseverance') THEN REGEXP_SUBSTR(s.image_stem, '_[A-Z][0-9]{7}([A-Z_]{4}[0-9]{5})', 1, 1, 'e', 1)
+    END AS name_sequence_id
+  FROM stems s
+)
+
 SELECT
-  p.image_id,
-  p.source,
-  p.rover_name,
-  p.camera_name,
-  p.sol,
-  p.earth_date,
-  p.taken_at,
-  p.sclk,
-  p.sample_type,
-  p.sample_type = 'full' AS is_full,
-  p.width,
-  p.height,
-  p.img_src,
-  p.ingested_at
-FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p;
+  l.source,
+  l.image_id,
+  l.rover_name,
+  l.image_stem,
+  CASE WHEN l.image_stem <> l.file_name THEN 2 ELSE 0 END + CASE WHEN l.img_src LIKE 'https:%' THEN 0 ELSE 1 END AS url_rank,
+  CASE l.eye_letter WHEN 'L' THEN 'left' WHEN 'R' THEN 'right' END AS name_eye,
+  CASE l.sample_letter WHEN 'F' THEN 'full' WHEN 'S' THEN 'subframe' WHEN 'D' THEN 'downsampled' WHEN 'T' THEN 'thumbnail' END AS name_sample_type,
+  CAST(l.sclk_digits AS DOUBLE) AS name_sclk,
+  l.name_sequence_id
+FROM letters l;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.PHOTO_FILE_NAMES;
+
+CREATE OR REPLACE TABLE MARS_SILVER.FACT_PHOTOS AS
+-- The photo fact: one row per exposure, with the keys other tools select frames by (rover_name,
+-- camera_name or camera_family and eye, sol, is_full) and the order they play in (taken_at or
+-- sclk, then image_id). An image that both the classic API and a raw-image feed know (the same
+-- file-name stem) is one row: the feed's record with both ids and the better of the two URLs
+-- (full resolution first, then https). Built whole from FLAT_PHOTO_RESPONSE each time, so the
+-- order the sources were ingested in changes nothing.
+WITH photos AS (
+  SELECT
+    p.image_id,
+    p.source,
+    p.rover_name,
+    UPPER(p.camera_name) AS camera_name,
+    p.sol,
+    p.earth_date,
+    p.taken_at,
+    COALESCE(p.sclk, n.name_sclk) AS sclk,
+    -- The classic API says nothing of sample types: its file names may; otherwise a full frame.
+    CASE WHEN p.source = 'photos_api' THEN COALESCE(n.name_sample_type, p.sample_type) ELSE COALESCE(p.sample_type, n.name_sample_type) END AS sample_type,
+    p.width,
+    p.height,
+    p.img_src,
+    COALESCE(p.sequence_id, n.name_sequence_id) AS sequence_id,
+    p.ingested_at,
+    n.image_stem,
+    n.url_rank,
+    n.name_eye
+  FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
+  JOIN MARS_SILVER.PHOTO_FILE_NAMES n ON n.source = p.source AND n.image_id = p.image_id
+),
+
+classic AS (
+  SELECT *
+  FROM photos
+  WHERE source = 'photos_api'
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY rover_name, image_stem ORDER BY LENGTH(image_id), image_id) = 1
+),
+
+feeds AS (
+  SELECT * FROM photos WHERE source <> 'photos_api'
+),
+
+exposures AS (
+  SELECT
+    f.image_id,
+    f.source,
+    f.rover_name,
+    f.camera_name,
+    f.sol,
+    f.earth_date,
+    f.taken_at,
+    f.sclk,
+    COALESCE(f.sample_type, c.sample_type) AS sample_type,
+    f.width,
+    f.height,
+    CASE WHEN c.image_id IS NULL OR f.url_rank <= c.url_rank THEN f.img_src ELSE c.img_src END AS img_src,
+    f.image_stem,
+    c.image_id AS photos_api_id,
+    f.image_id AS feed_image_id,
+    COALESCE(f.sequence_id, c.sequence_id) AS sequence_id,
+    COALESCE(f.name_eye, c.name_eye) AS name_eye,
+    f.ingested_at
+  FROM feeds f
+  LEFT JOIN classic c ON c.rover_name = f.rover_name AND c.image_stem = f.image_stem
+  UNION ALL
+  SELECT
+    c.image_id,
+    c.source,
+    c.rover_name,
+    c.camera_name,
+    c.sol,
+    c.earth_date,
+    c.taken_at,
+    c.sclk,
+    c.sample_type,
+    c.width,
+    c.height,
+    c.img_src,
+    c.image_stem,
+    c.image_id AS photos_api_id,
+    CAST(NULL AS VARCHAR) AS feed_image_id,
+    c.sequence_id,
+    c.name_eye,
+    c.ingested_at
+  FROM classic c
+  WHERE NOT EXISTS (SELECT 1 FROM feeds f WHERE f.rover_name = c.rover_name AND f.image_stem = c.image_stem)
+)
+
+SELECT
+  e.image_id,
+  e.source,
+  e.rover_name,
+  e.camera_name,
+  d.camera_family,
+  -- An instrument's own eye (NAV_LEFT_B), else the one its file name shows (classic NAVCAM).
+  COALESCE(d.eye, e.name_eye) AS eye,
+  e.sol,
+  e.earth_date,
+  e.taken_at,
+  e.sclk,
+  e.sample_type,
+  e.sample_type = 'full' AS is_full,
+  e.width,
+  e.height,
+  e.img_src,
+  e.image_stem,
+  e.photos_api_id,
+  e.feed_image_id,
+  e.sequence_id,
+  e.ingested_at
+FROM exposures e
+LEFT JOIN MARS_SILVER.DIM_CAMERAS d ON d.rover_name = e.rover_name AND d.camera_name = e.camera_name;
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FACT_PHOTOS;
 

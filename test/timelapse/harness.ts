@@ -53,12 +53,16 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Default true: ingest the sample and build the warehouse before the service starts. */
   preload?: boolean;
+  /** More recordings for the replay server, ahead of the sample. */
+  replayDirs?: string[];
+  /** Serve photo metadata from the raw-image feeds only (MARS_RAW_BASE_URL), with no classic mirror set. */
+  feedsOnly?: boolean;
 }
 
 export async function startTimelapseHarness(options: HarnessOptions = {}): Promise<TimelapseHarness> {
   const temp = await tempDir('mars-timelapse');
   const kafka = await startTestKafka();
-  const replay = await startReplayServer({ dir: SAMPLE.dir, serveImages: true });
+  const replay = await startReplayServer({ dir: [...(options.replayDirs ?? []), SAMPLE.dir], serveImages: true });
   const env: Record<string, string> = {
     KAFKA_BROKERS: kafka.brokers.join(','),
     KAFKA_GROUP_PREFIX: uniqueName('group'),
@@ -67,9 +71,9 @@ export async function startTimelapseHarness(options: HarnessOptions = {}): Promi
     QUEUE_PREFIX: uniquePrefix(),
     DATA_DIR: temp.dir,
     DUCKDB_PATH: path.join(temp.dir, 'warehouse.duckdb'),
-    NASA_API_BASE_URL: replay.url,
-    // The classic mirror only, as these tests were written for; the feeds are tested on their own.
-    MARS_RAW_BASE_URL: '',
+    // The classic mirror only, as most of these tests were written for, unless feeds only are asked for.
+    NASA_API_BASE_URL: options.feedsOnly ? '' : replay.url,
+    MARS_RAW_BASE_URL: options.feedsOnly ? replay.url : '',
     MMGIS_BASE_URL: replay.url,
     DOWNLOAD_ALLOWED_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'silent',

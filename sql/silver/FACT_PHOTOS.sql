@@ -30,9 +30,15 @@ WITH photos AS (
 ),
 
 classic AS (
+  SELECT * FROM photos WHERE source = 'photos_api'
+),
+
+-- The classic photo a feed record joins: one per stem (two classic ids for one file are the
+-- classic API's own duplicate, left for PHOTO_ANOMALIES to report).
+classic_by_stem AS (
   SELECT *
-  FROM photos
-  WHERE source = 'photos_api'
+  FROM classic
+  WHERE image_stem IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (PARTITION BY rover_name, image_stem ORDER BY LENGTH(image_id), image_id) = 1
 ),
 
@@ -61,7 +67,7 @@ exposures AS (
     COALESCE(f.name_eye, c.name_eye) AS name_eye,
     f.ingested_at
   FROM feeds f
-  LEFT JOIN classic c ON c.rover_name = f.rover_name AND c.image_stem = f.image_stem
+  LEFT JOIN classic_by_stem c ON c.rover_name = f.rover_name AND c.image_stem = f.image_stem
   UNION ALL
   SELECT
     c.image_id,

@@ -4,8 +4,9 @@
 -- the same stem, which is how FACT_PHOTOS keeps one row per exposure. Where only the classic API
 -- knows an image, its eye, sample type and sequence come from here.
 --
--- image_stem: the last path segment of the image URL, upper-cased, without its extension and
---   without a Perseverance browse size (NLF_..._185J01_1200.jpg and NLF_..._185J01.png are one stem).
+-- image_stem: the last path segment of the image URL, upper-cased, without its extension, query
+--   and a Perseverance browse size (NLF_..._185J01_1200.jpg and NLF_..._185J01.png are one stem);
+--   NULL where the URL names no file.
 -- url_rank: 0 for a full-resolution https URL; +2 for a browse size (_320, _800, _1200), +1 for http.
 -- name_eye: the eye of a stereo pair, where the camera name does not say it (classic NAVCAM, MAST):
 --   Curiosity engineering cameras  <N|F|R><L|R><A|B>_<sclk>EDR_...   NLB_ = Navcam left, B side
@@ -23,7 +24,7 @@ WITH names AS (
     p.image_id,
     p.rover_name,
     p.img_src,
-    UPPER({{ regex_str('p.img_src', '([^/]+)[.][A-Za-z0-9]+$', 1) }}) AS file_name
+    UPPER({{ regex_str('p.img_src', '([^/?#]+)[.][A-Za-z0-9]+([?#].*)?$', 1) }}) AS file_name
   FROM {{ ref('FLAT_PHOTO_RESPONSE') }} p
 ),
 

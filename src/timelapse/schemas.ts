@@ -49,6 +49,13 @@ export const TimelapseCommandSchema = z
     solStart: sol,
     solEnd: sol,
     eye: EyeSchema.optional(),
+    /** Only the frames of this command sequence within the sols (NCAM00545; MARS_GOLD.TIMELAPSE_CANDIDATES lists them). */
+    sequenceId: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z0-9_]{1,40}$/, { message: 'expected a sequence id such as NCAM00545' })
+      .optional(),
     fps: z.number().int().min(1).max(60).optional(),
     width: RenderOptionsSchema.shape.width,
     height: RenderOptionsSchema.shape.height,

@@ -8,6 +8,9 @@ export interface Suggestion {
   solStart: number;
   solEnd: number;
   frames: number;
+  /** A command sequence (NCAM00545) of same-size frames, and the eye it was taken with. */
+  sequenceId?: string;
+  eye?: string;
 }
 
 /** A stretch of the rover's drive on one sol, as the run page's map draws it. */
@@ -24,7 +27,10 @@ export interface GalleryData {
   getRunFrames(requestId: string): Promise<FrameRow[]>;
   /** The rover's drive over the sols, with a few sols of context either side. */
   traverse(rover: string, solStart: number, solEnd: number): Promise<TraverseSegment[]>;
-  /** Camera-and-sol ranges the warehouse has full-size frames for, most frames first. */
+  /**
+   * Sequences and sols the warehouse has full-size frames for: sequences of 8 to 40 same-size
+   * frames first (cloud movies, dust-devil surveys), then the rest, most frames first.
+   */
   suggestions(): Promise<Suggestion[]>;
 }
 
@@ -106,7 +112,15 @@ const runColumns = `r.request_id, r.rover_name, r.camera_name, r.sol_start, r.so
   (SELECT COUNT(*) FROM MARS_LINEAGE.RENDER_FRAMES f WHERE f.request_id = r.request_id
      AND (f.source_url LIKE 'http://127.0.0.1:%' OR f.source_url LIKE 'http://localhost:%')) AS local_frames`;
 
-const SuggestionRowSchema = z.object({ rover_name: text, camera_name: text, sol: int, full_frames: int });
+const SuggestionRowSchema = z.object({
+  kind: text,
+  rover_name: text,
+  camera_name: text,
+  eye: text.nullish(),
+  sequence_id: text.nullish(),
+  sol: int,
+  full_frames: int,
+});
 const PathRowSchema = z.object({ sol: optionalNum, geometry: z.unknown() });
 const GeometrySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('LineString'), coordinates: z.array(z.array(z.number()).min(2)) }),
@@ -162,12 +176,15 @@ export class WarehouseGalleryData implements GalleryData {
 
   async suggestions(): Promise<Suggestion[]> {
     const rows = await this.warehouse.query(
-      `SELECT rover_name, camera_name, sol, full_frames FROM MARS_GOLD.TIMELAPSE_CANDIDATES
-        WHERE full_frames >= 2 ORDER BY full_frames DESC, sol DESC, rover_name, camera_name LIMIT 12`,
+      `SELECT kind, rover_name, camera_name, eye, sequence_id, sol, full_frames FROM MARS_GOLD.TIMELAPSE_CANDIDATES
+        WHERE full_frames >= 2
+        ORDER BY CASE WHEN kind = 'sequence' AND full_frames BETWEEN 8 AND 40 THEN 0 ELSE 1 END, full_frames DESC, sol DESC, rover_name, camera_name, sequence_id
+        LIMIT 12`,
     );
     return rows.map((raw) => {
       const row = SuggestionRowSchema.parse(lowerKeys(raw));
-      return { rover: row.rover_name, camera: row.camera_name, solStart: row.sol, solEnd: row.sol, frames: row.full_frames };
+      const sequence = row.kind === 'sequence' && row.sequence_id ? { sequenceId: row.sequence_id, ...(row.eye ? { eye: row.eye } : {}) } : {};
+      return { rover: row.rover_name, camera: row.camera_name, solStart: row.sol, solEnd: row.sol, frames: row.full_frames, ...sequence };
     });
   }
 }

@@ -86,6 +86,17 @@ it('renders a Curiosity NAVCAM sol never ingested from the feed alone: exactly i
   expect(frames.filter((f) => !f.accepted && !f.reason)).toEqual([]);
   if (final.status === 'completed') expect(final.framesAccepted + final.framesRejected).toBe(LEFT_FULL_IDS.length);
 
+  // The sol's sequence (its id read from the file names), once per eye.
+  expect(
+    await warehouse.query(
+      `SELECT camera_name, eye, sequence_id, full_frames FROM MARS_GOLD.TIMELAPSE_CANDIDATES WHERE kind = 'sequence' AND rover_name = 'curiosity' AND sol = ? ORDER BY eye`,
+      [NAVCAM_SOL],
+    ),
+  ).toEqual([
+    { camera_name: 'NAVCAM', eye: 'left', sequence_id: 'NCAM00545', full_frames: 8 },
+    { camera_name: 'NAVCAM', eye: 'right', sequence_id: 'NCAM00545', full_frames: 8 },
+  ]);
+
   // The frames' URLs name the same exposures (the replay server serves them locally).
   const sources = await warehouse.query<{ img_src: string }>(
     `SELECT img_src FROM MARS_SILVER.FACT_PHOTOS WHERE rover_name = 'curiosity' AND sol = ? AND eye = 'left' AND is_full ORDER BY sclk`,

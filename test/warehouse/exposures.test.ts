@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../src/platform/object-store/object-store.t
 import { buildWarehouse } from '../../src/warehouse/build-warehouse.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { selectFrames } from '../../src/warehouse/selection/select-frames.ts';
+import { WarehouseGalleryData } from '../../src/web/gallery-data.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { fixturesDir, tempDir } from '../support/temp.ts';
 import { envelope, fixtureJson, fixturePhotos, putEnvelope } from './envelopes.ts';
@@ -129,6 +130,43 @@ describe('one row per exposure, whatever the order the sources arrive in', () =>
     ]);
     const right = await selectFrames(a!.warehouse, { rover: 'curiosity', camera: 'FHAZ', solStart: 0, solEnd: 0, eye: 'right' });
     expect(right.map((f) => f.imageId)).toEqual(['FRA_397504830EDR_F0010000AUT_04096M_', 'FRA_397506083EDR_F0010008AUT_04096M_']);
+  });
+
+  it('lists sequences as timelapse candidates, suggests the longest, and selects one sequence within the sols', async () => {
+    const [a, b] = built;
+    const sequences = (w: Built) =>
+      w.warehouse.query(
+        `SELECT rover_name, camera_name, eye, sequence_id, sol_start, sol_end, full_frames, max_width, max_height
+           FROM MARS_GOLD.TIMELAPSE_CANDIDATES WHERE kind = 'sequence' AND rover_name = 'perseverance' AND camera_name = 'NAVCAM'
+          ORDER BY eye, sequence_id`,
+      );
+    // Sol 394's Navcam frames: two sequences a side, read from the real file names (…NCAM02394_…).
+    const expected = [
+      { rover_name: 'perseverance', camera_name: 'NAVCAM', eye: 'left', sequence_id: 'NCAM02394', sol_start: 394, sol_end: 394, full_frames: 8, max_width: null, max_height: null },
+      { rover_name: 'perseverance', camera_name: 'NAVCAM', eye: 'left', sequence_id: 'NCAM03394', sol_start: 394, sol_end: 394, full_frames: 12, max_width: null, max_height: null },
+      { rover_name: 'perseverance', camera_name: 'NAVCAM', eye: 'right', sequence_id: 'NCAM02394', sol_start: 394, sol_end: 394, full_frames: 8, max_width: null, max_height: null },
+      { rover_name: 'perseverance', camera_name: 'NAVCAM', eye: 'right', sequence_id: 'NCAM03394', sol_start: 394, sol_end: 394, full_frames: 12, max_width: null, max_height: null },
+    ];
+    expect(await sequences(a!)).toEqual(expected);
+    expect(await sequences(b!)).toEqual(expected);
+    // Per sol, as before: one row per camera name.
+    expect(
+      await a!.warehouse.query(`SELECT camera_name, full_frames FROM MARS_GOLD.TIMELAPSE_CANDIDATES WHERE kind = 'sol' AND rover_name = 'perseverance' AND camera_name LIKE 'NAVCAM%' ORDER BY 1`),
+    ).toEqual([
+      { camera_name: 'NAVCAM_LEFT', full_frames: 20 },
+      { camera_name: 'NAVCAM_RIGHT', full_frames: 20 },
+    ]);
+
+    const [first, second] = await new WarehouseGalleryData(a!.warehouse).suggestions();
+    expect(first).toEqual({ rover: 'perseverance', camera: 'NAVCAM', eye: 'left', solStart: 394, solEnd: 394, frames: 12, sequenceId: 'NCAM03394' });
+    expect(second).toMatchObject({ camera: 'NAVCAM', eye: 'right', sequenceId: 'NCAM03394', frames: 12 });
+
+    const frames = await selectFrames(a!.warehouse, { rover: 'perseverance', camera: 'NAVCAM', solStart: 390, solEnd: 400, sequenceId: 'ncam02394' });
+    expect(frames.map((f) => f.imgSrc.split('/').pop()!.slice(0, 8))).toEqual(Array(8).fill('NLF_0394'));
+    expect(new Set(frames.map((f) => f.imgSrc.split('_')[4]))).toEqual(new Set(['N0170000NCAM02394']));
+    await expect(selectFrames(a!.warehouse, { rover: 'perseverance', camera: 'NAVCAM', solStart: 394, solEnd: 394, sequenceId: 'NCAM99999' })).rejects.toThrow(
+      'no full-size NAVCAM frames from perseverance in sol 394 (sequence NCAM99999)',
+    );
   });
 });
 

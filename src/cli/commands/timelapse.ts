@@ -13,6 +13,8 @@ interface RequestOptions {
   rover: string;
   camera: string;
   sols: string;
+  eye?: string;
+  sequence?: string;
   fps?: string;
   width?: string;
   height?: string;
@@ -92,6 +94,8 @@ export function commandFromOptions(options: RequestOptions): TimelapseCommand {
     rover: options.rover.toLowerCase(),
     camera: options.camera,
     ...sols,
+    eye: options.eye,
+    sequenceId: options.sequence,
     fps: intOption('fps', options.fps),
     width: intOption('width', options.width),
     height: intOption('height', options.height),
@@ -121,8 +125,10 @@ export function register(program: Command): void {
     .command('request')
     .description('publish a timelapse command; with --wait, follow its events to the end')
     .requiredOption('--rover <rover>', `one of ${ROVERS.join(', ')}`)
-    .requiredOption('--camera <camera>', 'camera name as NASA spells it, e.g. NAVCAM_LEFT, FHAZ')
+    .requiredOption('--camera <camera>', 'a camera family (NAVCAM, MAST, FHAZ) or an instrument (NAV_LEFT_B, NAVCAM_LEFT)')
     .requiredOption('--sols <range>', 'a sol or a range like 100-120')
+    .option('--eye <eye>', 'left (default) or right: the eye a two-eyed family renders')
+    .option('--sequence <id>', 'only the frames of this command sequence, e.g. NCAM00545')
     .option('--fps <n>', 'frames per second (default 10)')
     .option('--width <px>', 'output width (even)')
     .option('--height <px>', 'output height (even)')

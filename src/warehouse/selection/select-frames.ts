@@ -12,6 +12,8 @@ export interface FrameSelection {
   solEnd: number;
   /** The eye a two-eyed family renders. Default left; an instrument named brings its own. */
   eye?: Eye;
+  /** Only the frames of this command sequence (NCAM00545), within the sols. */
+  sequenceId?: string;
 }
 
 /** A selection that can never give frames as asked: the reason is for the person who asked. */
@@ -42,7 +44,8 @@ const PhotoRowSchema = z.object({
  * compare by length first, so 99 comes before 100). The sol leads because the classic API gives
  * neither time nor clock, and its ids need not rise from one sol to the next.
  *
- * The camera is a family or an instrument (MARS_SILVER.DIM_CAMERAS). A family with two eyes gives
+ * The camera is a family or an instrument (MARS_SILVER.DIM_CAMERAS); a sequence id keeps the
+ * frames of that command sequence only. A family with two eyes gives
  * the frames of one eye only, the left unless `eye` says otherwise: eyes never interleave. Throws
  * a SelectionError naming the rover's cameras when the camera is unknown, or the cameras that do
  * have frames when the range has none.
@@ -50,13 +53,14 @@ const PhotoRowSchema = z.object({
 export async function selectFrames(warehouse: Warehouse, selection: FrameSelection): Promise<FrameCandidate[]> {
   const rover = selection.rover.toLowerCase();
   const camera = selection.camera.toUpperCase();
+  const sequence = selection.sequenceId?.toUpperCase();
   const raw = await warehouse.query(
     `SELECT image_id, rover_name, camera_name, camera_family, eye, sol, img_src, CAST(taken_at AS VARCHAR) AS taken_at, sclk, width, height, sample_type
        FROM MARS_SILVER.FACT_PHOTOS
       WHERE rover_name = ? AND (UPPER(camera_name) = ? OR UPPER(camera_family) = ?) AND sol BETWEEN ? AND ?
-        AND is_full
+        AND is_full${sequence ? ' AND UPPER(sequence_id) = ?' : ''}
       ORDER BY sol, taken_at NULLS LAST, sclk NULLS LAST, LENGTH(CAST(image_id AS VARCHAR)), CAST(image_id AS VARCHAR)`,
-    [rover, camera, camera, selection.solStart, selection.solEnd],
+    [rover, camera, camera, selection.solStart, selection.solEnd, ...(sequence ? [sequence] : [])],
   );
   const rows = oneEye(raw.map((r) => PhotoRowSchema.parse(lowerKeys(r))), camera, selection.eye ?? 'left');
   if (rows.length > 0) {
@@ -83,7 +87,9 @@ export async function selectFrames(warehouse: Warehouse, selection: FrameSelecti
     return frames;
   }
 
-  const range = selection.solStart === selection.solEnd ? `sol ${selection.solStart}` : `sols ${selection.solStart}-${selection.solEnd}`;
+  const range =
+    (selection.solStart === selection.solEnd ? `sol ${selection.solStart}` : `sols ${selection.solStart}-${selection.solEnd}`) +
+    (sequence ? ` (sequence ${sequence})` : '');
   const known = await cameraNames(warehouse, `rover_name = ?`, [rover]);
   const families = await familyNames(warehouse, rover);
   if (known.length > 0 && !known.includes(camera) && !families.includes(camera)) {
@@ -91,6 +97,7 @@ export async function selectFrames(warehouse: Warehouse, selection: FrameSelecti
   }
   const inRange = await cameraNames(warehouse, `rover_name = ? AND sol BETWEEN ? AND ?`, [rover, selection.solStart, selection.solEnd]);
   const what = raw.length > 0 ? `${selection.eye ?? 'left'}-eye ${camera}` : camera;
+  if (sequence) throw new SelectionError(`no full-size ${what} frames from ${rover} in ${range}`, 'EMPTY_SELECTION');
   throw new SelectionError(
     `no full-size ${what} frames from ${rover} in ${range}` +
       (inRange.length > 0 ? `; cameras with photos there: ${inRange.join(', ')}` : '; the warehouse has no photos of those sols'),

@@ -43,13 +43,14 @@ export function listPage(input: ListPageInput): string {
   <label>Camera<input name="camera" required list="cameras" value="${first?.camera ?? ''}" placeholder="NAVCAM_LEFT"></label>
   <datalist id="cameras">${[...new Set(input.suggestions.map((s) => s.camera))].map((c) => html`<option value="${c}">`)}</datalist>
   <label>Sols<input name="sols" required class="small" value="${first ? `${first.solStart}-${first.solEnd}` : ''}" placeholder="394-394" pattern="\\d+(-\\d+)?"></label>
+  <label>Sequence<input name="sequenceId" class="small" placeholder="NCAM00545" pattern="[A-Za-z0-9_]{1,40}"></label>
   <label>Frames per second<input name="fps" class="small" type="number" min="1" max="60" value="10"></label>
   <label class="check"><input name="stabilise" type="checkbox"> Stabilise</label>
   <label>Also<select name="mode"><option value="normal">no motion view</option><option value="motion">motion view</option><option value="motion side-by-side">motion view, side by side</option></select></label>
   <button type="submit">Render</button>
 </form>
 <div class="progress" id="progress"><span id="progress-text"></span><div class="bar"><div id="progress-bar"></div></div></div>
-${input.suggestions.length > 0 ? html`<p class="note">In the warehouse: ${input.suggestions.slice(0, 8).map((s, i) => html`${i > 0 ? ', ' : ''}${s.rover} ${s.camera} sols ${s.solStart}–${s.solEnd} (${s.frames} frames)`)}</p>` : ''}
+${input.suggestions.length > 0 ? html`<p class="note">In the warehouse: ${input.suggestions.slice(0, 8).map((s, i) => html`${i > 0 ? ', ' : ''}${s.rover} ${s.camera}${s.eye ? ` ${s.eye}` : ''} sols ${s.solStart}–${s.solEnd}${s.sequenceId ? ` sequence ${s.sequenceId}` : ''} (${s.frames} frames)`)}</p>` : ''}
 ${pending.length > 0 ? html`<h2>In progress</h2><ul>${pending}</ul>` : ''}
 <h2>Timelapses</h2>
 ${cards.length > 0 ? html`<div class="grid" id="runs">${cards}</div>` : html`<p class="muted" id="runs">No timelapse yet. Request one above.</p>`}

@@ -28,6 +28,8 @@ export function requestFormScript(): SafeHtml {
       solStart: Number(sols[0]),
       solEnd: Number(sols[1] ?? sols[0]),
     };
+    const sequenceId = String(data.get('sequenceId') || '').trim();
+    if (sequenceId) command.sequenceId = sequenceId;
     const fps = Number(data.get('fps'));
     if (fps) command.fps = fps;
     if (data.get('stabilise')) command.stabilise = true;

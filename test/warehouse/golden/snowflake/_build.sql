@@ -278,8 +278,9 @@ CREATE OR REPLACE TABLE MARS_SILVER.PHOTO_FILE_NAMES AS
 -- the same stem, which is how FACT_PHOTOS keeps one row per exposure. Where only the classic API
 -- knows an image, its eye, sample type and sequence come from here.
 --
--- image_stem: the last path segment of the image URL, upper-cased, without its extension and
---   without a Perseverance browse size (NLF_..._185J01_1200.jpg and NLF_..._185J01.png are one stem).
+-- image_stem: the last path segment of the image URL, upper-cased, without its extension, query
+--   and a Perseverance browse size (NLF_..._185J01_1200.jpg and NLF_..._185J01.png are one stem);
+--   NULL where the URL names no file.
 -- url_rank: 0 for a full-resolution https URL; +2 for a browse size (_320, _800, _1200), +1 for http.
 -- name_eye: the eye of a stereo pair, where the camera name does not say it (classic NAVCAM, MAST):
 --   Curiosity engineering cameras  <N|F|R><L|R><A|B>_<sclk>EDR_...   NLB_ = Navcam left, B side
@@ -297,7 +298,7 @@ WITH names AS (
     p.image_id,
     p.rover_name,
     p.img_src,
-    UPPER(REGEXP_SUBSTR(p.img_src, '([^/]+)[.][A-Za-z0-9]+$', 1, 1, 'e', 1)) AS file_name
+    UPPER(REGEXP_SUBSTR(p.img_src, '([^/?#]+)[.][A-Za-z0-9]+([?#].*)?$', 1, 1, 'e', 1)) AS file_name
   FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
 ),
 
@@ -372,9 +373,15 @@ WITH photos AS (
 ),
 
 classic AS (
+  SELECT * FROM photos WHERE source = 'photos_api'
+),
+
+-- The classic photo a feed record joins: one per stem (two classic ids for one file are the
+-- classic API's own duplicate, left for PHOTO_ANOMALIES to report).
+classic_by_stem AS (
   SELECT *
-  FROM photos
-  WHERE source = 'photos_api'
+  FROM classic
+  WHERE image_stem IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (PARTITION BY rover_name, image_stem ORDER BY LENGTH(image_id), image_id) = 1
 ),
 
@@ -403,7 +410,7 @@ exposures AS (
     COALESCE(f.name_eye, c.name_eye) AS name_eye,
     f.ingested_at
   FROM feeds f
-  LEFT JOIN classic c ON c.rover_name = f.rover_name AND c.image_stem = f.image_stem
+  LEFT JOIN classic_by_stem c ON c.rover_name = f.rover_name AND c.image_stem = f.image_stem
   UNION ALL
   SELECT
     c.image_id,
@@ -893,24 +900,90 @@ GROUP BY p.rover_name, p.camera_name;
 SELECT COUNT(*) AS n FROM MARS_GOLD.PHOTO_SUMMARY;
 
 CREATE OR REPLACE TABLE MARS_GOLD.TIMELAPSE_CANDIDATES AS
--- Per rover, camera and sol: the full-size frames available for a timelapse, and the span of
--- time (or spacecraft clock) they cover. Frames themselves are selected from FACT_PHOTOS.
-SELECT
-  p.rover_name,
-  p.camera_name,
-  p.sol,
-  MIN(p.earth_date) AS earth_date,
-  COUNT(*) AS full_frames,
-  COUNT(p.taken_at) AS frames_with_time,
-  MIN(p.taken_at) AS first_taken_at,
-  MAX(p.taken_at) AS last_taken_at,
-  MIN(p.sclk) AS first_sclk,
-  MAX(p.sclk) AS last_sclk,
-  MAX(p.width) AS max_width,
-  MAX(p.height) AS max_height
-FROM MARS_SILVER.FACT_PHOTOS p
-WHERE p.is_full AND p.camera_name IS NOT NULL
-GROUP BY p.rover_name, p.camera_name, p.sol;
+-- What is worth a timelapse, two kinds of row (frames themselves are selected from FACT_PHOTOS):
+-- kind 'sol': per rover, camera and sol, the full-size frames and the span of time (or
+--   spacecraft clock) they cover.
+-- kind 'sequence': per rover, camera family, eye and command sequence (sequence_id), the
+--   full-size frames of the sequence's most common size: the frames that play as one shot (a
+--   cloud movie or dust-devil survey is 8 to 40 same-size Navcam frames). A sequence id comes
+--   back on other sols (NCAM00545 runs often), so a sequence is one id on one sol; camera_name
+--   is the family a command names.
+WITH per_sol AS (
+  SELECT
+    'sol' AS kind,
+    p.rover_name,
+    p.camera_name,
+    MAX(p.camera_family) AS camera_family,
+    CAST(NULL AS VARCHAR) AS eye,
+    CAST(NULL AS VARCHAR) AS sequence_id,
+    p.sol,
+    p.sol AS sol_start,
+    p.sol AS sol_end,
+    MIN(p.earth_date) AS earth_date,
+    COUNT(*) AS full_frames,
+    COUNT(p.taken_at) AS frames_with_time,
+    MIN(p.taken_at) AS first_taken_at,
+    MAX(p.taken_at) AS last_taken_at,
+    MIN(p.sclk) AS first_sclk,
+    MAX(p.sclk) AS last_sclk,
+    MAX(p.width) AS max_width,
+    MAX(p.height) AS max_height
+  FROM MARS_SILVER.FACT_PHOTOS p
+  WHERE p.is_full AND p.camera_name IS NOT NULL
+  GROUP BY p.rover_name, p.camera_name, p.sol
+),
+
+sized AS (
+  SELECT
+    p.rover_name,
+    p.camera_family,
+    p.eye,
+    p.sequence_id,
+    p.sol,
+    p.width,
+    p.height,
+    MIN(p.earth_date) AS earth_date,
+    COUNT(*) AS full_frames,
+    COUNT(p.taken_at) AS frames_with_time,
+    MIN(p.taken_at) AS first_taken_at,
+    MAX(p.taken_at) AS last_taken_at,
+    MIN(p.sclk) AS first_sclk,
+    MAX(p.sclk) AS last_sclk
+  FROM MARS_SILVER.FACT_PHOTOS p
+  WHERE p.is_full AND p.sequence_id IS NOT NULL AND p.camera_family IS NOT NULL
+  GROUP BY p.rover_name, p.camera_family, p.eye, p.sequence_id, p.sol, p.width, p.height
+),
+
+per_sequence AS (
+  SELECT
+    'sequence' AS kind,
+    s.rover_name,
+    s.camera_family AS camera_name,
+    s.camera_family,
+    s.eye,
+    s.sequence_id,
+    s.sol,
+    s.sol AS sol_start,
+    s.sol AS sol_end,
+    s.earth_date,
+    s.full_frames,
+    s.frames_with_time,
+    s.first_taken_at,
+    s.last_taken_at,
+    s.first_sclk,
+    s.last_sclk,
+    s.width AS max_width,
+    s.height AS max_height
+  FROM sized s
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY s.rover_name, s.camera_family, s.eye, s.sequence_id, s.sol
+    ORDER BY s.full_frames DESC, s.width DESC NULLS LAST, s.height DESC NULLS LAST
+  ) = 1
+)
+
+SELECT * FROM per_sol
+UNION ALL
+SELECT * FROM per_sequence;
 
 SELECT COUNT(*) AS n FROM MARS_GOLD.TIMELAPSE_CANDIDATES;
 

@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     import('./commands/serve.ts'),
     import('./commands/timelapse.ts'),
     import('./commands/start.ts'),
+    import('./commands/dead-letters.ts'),
   ]);
   for (const command of commands) command.register(program);
 

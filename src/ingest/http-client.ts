@@ -49,9 +49,24 @@ export interface HttpClientOptions {
   userAgent?: string;
 }
 
-/** Counts the HTTP requests (attempts included) made on behalf of one caller. */
+/** Counts the HTTP requests (attempts included) made on behalf of one caller, and what held them up. */
 export interface RequestTally {
   requests: number;
+  /** Attempts after the first of a URL. */
+  retries?: number;
+  /** Waits for the rate limit: the request budget's token was not there (over 250 ms) or the server answered 429. */
+  rateLimitWaits?: number;
+  /** Milliseconds spent in those waits (a 429's own backoff included). */
+  rateLimitWaitMs?: number;
+}
+
+/** A token that takes longer than this was waited for; quicker is just the shared bucket's round trip. */
+const BUDGET_WAIT_MS = 250;
+
+function countWait(tally: RequestTally | undefined, ms: number): void {
+  if (!tally) return;
+  tally.rateLimitWaits = (tally.rateLimitWaits ?? 0) + 1;
+  tally.rateLimitWaitMs = (tally.rateLimitWaitMs ?? 0) + Math.round(ms);
 }
 
 export interface GetJsonOptions {
@@ -164,6 +179,8 @@ export class HttpClient {
         }
         const delayMs = requested ?? backoffDelay(attempt, this.options.baseDelayMs, this.options.maxDelayMs);
         this.logger.warn({ url: error.url, attempt, delayMs, reason: error.message }, 'request failed, retrying');
+        if (options.tally) options.tally.retries = (options.tally.retries ?? 0) + 1;
+        if (error.status === 429) countWait(options.tally, delayMs);
         await this.sleep(delayMs);
       }
     }
@@ -171,6 +188,7 @@ export class HttpClient {
 
   /** One request: its place in the budget, a slot, a timeout; returns the body as text when the status is 2xx. */
   private async attempt(url: string, tally: RequestTally | undefined): Promise<{ text: string; contentType: string; status: number }> {
+    const waitStarted = performance.now();
     try {
       // close() ends the wait, which can last up to an hour once the budget is spent.
       await this.bucket.take(this.closing.signal);
@@ -178,6 +196,8 @@ export class HttpClient {
       if (!this.closing.signal.aborted) throw error;
       throw new HttpError(`HTTP client closed while GET ${redactUrl(url)} waited for the request budget`, 'HTTP_NETWORK', redactUrl(url), { retriable: true, cause: error });
     }
+    const waited = performance.now() - waitStarted;
+    if (waited > BUDGET_WAIT_MS) countWait(tally, waited);
     this.made++;
     if (tally) tally.requests++;
     const shown = redactUrl(url);

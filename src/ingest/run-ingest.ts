@@ -36,6 +36,8 @@ export interface IngestDeps {
   onProgress?: (progress: IngestProgress) => void;
   /** Clock for `ingestedAt` (tests pin it). Default: the wall clock. */
   now?: () => Date;
+  /** Told how the run went, failed runs included (what they did before the error): for run history. */
+  onSettled?: (summary: IngestSummary, error: unknown) => void;
 }
 
 export interface IngestSummary {
@@ -47,6 +49,11 @@ export interface IngestSummary {
   records: number;
   /** Records that failed validation and went to quarantine. */
   quarantined: number;
+  /** Requests that were retries of an earlier attempt. */
+  retries: number;
+  /** Waits for the rate limit (request budget or 429), and their total milliseconds. */
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
   /** Raw objects written, in order. */
   objectKeys: string[];
   /** The quarantine object written, if any record was quarantined. */
@@ -92,7 +99,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
   const req = parsed.data;
   checkSolRange(req, deps.config.ingest.maxSols);
   const logger = deps.logger.child({ module: 'ingest', source: req.source, rover: req.rover });
-  const tally: RequestTally = { requests: 0 };
+  const tally: RequestTally = { requests: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0 };
   const quarantine: QuarantineItem[] = [];
   const summary: IngestSummary = {
     source: req.source,
@@ -100,6 +107,9 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
     requests: 0,
     records: 0,
     quarantined: 0,
+    retries: 0,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
     objectKeys: [],
     quarantineKey: null,
     skippedSols: [],
@@ -199,6 +209,9 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
     failure = { error };
   }
   summary.requests = tally.requests;
+  summary.retries = tally.retries ?? 0;
+  summary.rateLimitWaits = tally.rateLimitWaits ?? 0;
+  summary.rateLimitWaitMs = tally.rateLimitWaitMs ?? 0;
   summary.quarantined = quarantine.length;
   // Quarantined records are written even when the run failed later: never dropped silently.
   if (quarantine.length > 0) {
@@ -209,6 +222,7 @@ export async function runIngest(request: IngestRequest, deps: IngestDeps): Promi
       logger.error({ err: error, quarantined: quarantine.length }, 'quarantine could not be written after the run failed');
     }
   }
+  deps.onSettled?.(summary, failure?.error ?? null);
   if (failure) throw failure.error;
   return summary;
 

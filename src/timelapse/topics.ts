@@ -24,6 +24,7 @@ export const TOPIC_NAMES = {
   timelapseCommands: 'timelapse-commands',
   timelapseEvents: 'timelapse-events',
   deadLetter: 'dead-letter',
+  ingestionRuns: 'ingestion-runs',
 } as const;
 
 /** Every topic the system uses, for provisioning. */
@@ -64,11 +65,37 @@ export const DeadLetterSchema = z.object({
 });
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
+/**
+ * How one ingest job attempt went, published by the ingest workers (which hold no warehouse)
+ * and recorded in MARS_OPS.INGEST_RUNS by the role that holds it.
+ */
+export const IngestionRunSchema = z.object({
+  runId: z.string().min(1),
+  source: z.string(),
+  rover: z.string(),
+  solStart: z.number().int().nullable(),
+  solEnd: z.number().int().nullable(),
+  status: z.enum(['completed', 'failed']),
+  attempt: z.number().int().positive(),
+  requests: z.number().int().nonnegative(),
+  records: z.number().int().nonnegative(),
+  quarantined: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  rateLimitWaits: z.number().int().nonnegative(),
+  rateLimitWaitMs: z.number().int().nonnegative(),
+  objects: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+});
+export type IngestionRun = z.infer<typeof IngestionRunSchema>;
+
 export const Topics = {
   ingestionScheduling: defineTopic(TOPIC_NAMES.ingestionScheduling, IngestionCommandSchema),
   minioEvents: defineTopic(TOPIC_NAMES.minioEvents, MinioEventSchema),
   warehouseLoadComplete: defineTopic(TOPIC_NAMES.warehouseLoadComplete, WarehouseLoadCompleteSchema),
   deadLetter: defineTopic(TOPIC_NAMES.deadLetter, DeadLetterSchema),
+  ingestionRuns: defineTopic(TOPIC_NAMES.ingestionRuns, IngestionRunSchema),
 } as const;
 
 /** The timelapse topics of the contract, with the schemas both ends check. */

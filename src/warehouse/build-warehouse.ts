@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { ensureBronzeSchema } from './bronze.ts';
 import { checkOriginals, type OriginalsCheck } from './check-originals.ts';
+import { OpsStore } from './ops/ops-store.ts';
 import { runDataTests, type DataTestResult } from './data-tests/run-data-tests.ts';
 import { loadPending, type PendingSummary } from './loader.ts';
 import { loadProject, type Project } from './models/project.ts';
@@ -28,6 +30,8 @@ export interface BuildOptions {
   project?: Project;
   /** Default true: run the data tests after the models. */
   test?: boolean;
+  /** Default true: keep the build, its model runs and test results in MARS_OPS. */
+  record?: boolean;
 }
 
 export interface BuildSummary {
@@ -53,6 +57,7 @@ export interface BuildSummary {
  */
 export async function buildWarehouse(options: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   const project = options.project ?? (await loadProject());
   const { warehouse, logger, onProgress } = options;
   await ensureBronzeSchema(warehouse, project);
@@ -93,6 +98,18 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildSummar
     ms: performance.now() - started,
     timings: { load: loadMs, models: models.reduce((n, m) => n + m.ms, 0), tests: testsMs },
   };
+  if (options.record !== false) {
+    await new OpsStore(warehouse).recordBuild({
+      buildId: `${startedAt}-${randomBytes(4).toString('hex')}`,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      loaded: load.loaded,
+      refused: load.rejected,
+      models,
+      tests,
+      ms: summary.ms,
+    });
+  }
   logger.child({ module: 'build' }).info(
     { loaded: load.loaded, rows: load.rows, rejected: load.rejected, models: models.length, testsWarned, testsFailed, ms: Math.round(summary.ms) },
     'warehouse built',

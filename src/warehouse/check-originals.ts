@@ -2,7 +2,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { tableExists } from './models/run-models.ts';
 import { toTimestamp } from './timestamps.ts';
-import type { Warehouse } from './warehouse.ts';
+import { lowerKeys, type Warehouse } from './warehouse.ts';
 
 export const MISSING_ORIGINALS_TABLE = 'MARS_BRONZE.MISSING_ORIGINALS';
 const ASSETS_TABLE = 'MARS_LINEAGE.IMAGE_ASSETS';
@@ -27,7 +27,7 @@ export async function checkOriginals(deps: { warehouse: Warehouse; store: Object
   for await (const item of store.list('images/')) present.add(item.key);
   const checkedAt = toTimestamp((deps.now?.() ?? new Date()).toISOString());
   const missing = assets
-    .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v])))
+    .map(lowerKeys)
     .filter((asset) => !present.has(String(asset.object_key)));
   await warehouse.transaction(async (tx) => {
     await tx.exec(`DELETE FROM ${MISSING_ORIGINALS_TABLE}`);

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody, requestUrl, sendJson as sendHttpJson, type RouteHandler } from '../http/http-server.ts';
-import { errorMessage, formatIssues } from '../platform/errors.ts';
+import { requestUrl, type RouteHandler } from '../http/http-server.ts';
+import { formatIssues } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } from '../timelapse/schemas.ts';
 import type { EventLog } from './event-log.ts';
 import type { GalleryData } from './gallery-data.ts';
 import { serveMedia } from './media-route.ts';
+import { readJsonObject, sendHtml, sendJson, sendText } from './responses.ts';
 import { listPage, type ListPageInput } from './pages/list-page.ts';
 import { runPage } from './pages/run-page.ts';
 
@@ -86,23 +87,8 @@ export function createGallery(deps: GalleryDeps): RouteHandler {
 }
 
 async function acceptCommand(req: IncomingMessage, res: ServerResponse, deps: GalleryDeps): Promise<void> {
-  // Requiring JSON keeps plain cross-site form posts out (they cannot send this content type).
-  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-    return sendJson(res, 415, { error: 'send the command as application/json' });
-  }
-  let text: string;
-  try {
-    text = await readBody(req, MAX_BODY_BYTES);
-  } catch (error) {
-    return sendJson(res, 413, { error: errorMessage(error) });
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    return sendJson(res, 400, { error: `the body is not JSON: ${errorMessage(error)}` });
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return sendJson(res, 400, { error: 'expected a JSON object' });
+  const body = await readJsonObject(req, res, MAX_BODY_BYTES);
+  if (!body) return;
   const withId = { requestId: `web-${randomBytes(6).toString('hex')}`, requestedBy: 'gallery', ...body };
   const parsed = TimelapseCommandSchema.safeParse(withId);
   if (!parsed.success) {
@@ -155,25 +141,4 @@ function decodePart(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-const securityHeaders = {
-  'X-Content-Type-Options': 'nosniff',
-  // Everything is inline and same-origin: nothing may load from anywhere else.
-  'Content-Security-Policy':
-    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'Referrer-Policy': 'no-referrer',
-};
-
-function sendHtml(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { ...securityHeaders, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
-}
-
-/** The gallery's API answers are live state: never cached. */
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  sendHttpJson(res, status, value, { 'cache-control': 'no-store' });
-}
-
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { ...securityHeaders, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
 }

@@ -21,6 +21,7 @@ import { planNextBatches } from './models/plan-next-batches.ts';
 import type { RoleContext, RoleDefinition } from './role.ts';
 import { timelapseRenderRole } from './timelapse/render-role.ts';
 import { galleryRole, timelapseCommandsRole } from './timelapse/roles.ts';
+import { opsRole } from './ops/ops-role.ts';
 
 /** A consumer of one of our topics, wired to the service's producer, metrics and settings. */
 function consumer<T>(ctx: RoleContext, role: string, topic: TopicDefinition<T>, handler: (value: T, meta: MessageMeta) => Promise<void>): TopicConsumer<T> {
@@ -159,8 +160,15 @@ export const ingestRole: RoleDefinition = {
       logger: ctx.logger,
       time: (stage, fn) => ctx.metrics.time(stage, fn),
       interrupt: () => http.close(),
-      ingest: (request, progress) =>
-        runIngest(request, { config, store, http, logger: ctx.logger, onProgress: (p) => progress(p.total > 0 ? p.done / p.total : 0) }),
+      ingest: (request, progress, settled) =>
+        runIngest(request, {
+          config,
+          store,
+          http,
+          logger: ctx.logger,
+          onProgress: (p) => progress(p.total > 0 ? p.done / p.total : 0),
+          onSettled: settled,
+        }),
     });
     const client: Service = { name: 'nasa-http-client', start: async () => undefined, close: () => http.close(), describe: () => ({}) };
     return [client, workers];
@@ -192,6 +200,7 @@ export const ROLES: readonly RoleDefinition[] = [
   s3EventsRole,
   loaderRole,
   modelsRole,
+  opsRole,
   schedulerRole,
   ingestRole,
   timelapseCommandsRole,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConcurrencyLimit } from '../../src/ingest/http/concurrency-limit.ts';
 import { parseRetryAfter } from '../../src/http/retry-after.ts';
 import { HOUR_MS, processRateLimit, RollingHourLimit } from '../../src/ingest/http/rolling-hour-limit.ts';
-import { HttpError, redactUrl } from '../../src/ingest/http-client.ts';
+import { HttpError, redactUrl, type RequestTally } from '../../src/ingest/http-client.ts';
 import { endlessBody, failFirst, hang, htmlPage, rateLimited, serverError, type FaultResponse } from '../../src/ingest/replay/faults.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { allRecordings, failureOf, testHttpClient } from './support.ts';
@@ -143,10 +143,12 @@ describe('HttpClient', () => {
   it('honours Retry-After in seconds on 429, then backs off on 5xx, and counts every attempt', async () => {
     const { http, delays } = testHttpClient({ baseDelayMs: 100 });
     const fault = failFirst([rateLimited('3'), serverError(503)]);
-    const tally = { requests: 0 };
+    const tally: RequestTally = { requests: 0 };
     const value = await http.getJson(at('flaky', (hits) => fault({ url: new URL('http://x'), hits }) ?? { json: { ok: true } }), undefined, { tally });
     expect(value).toEqual({ ok: true });
     expect(tally.requests).toBe(3);
+    // Two retries; the 429's wait counts as a wait for the rate limit, the 503's backoff does not.
+    expect(tally).toMatchObject({ retries: 2, rateLimitWaits: 1, rateLimitWaitMs: 3000 });
     expect(delays[0]).toBe(3000);
     expect(delays[1]).toBeGreaterThanOrEqual(0);
     expect(delays[1]).toBeLessThanOrEqual(200);

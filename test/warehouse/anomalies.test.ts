@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/platform/logger.ts';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
@@ -10,10 +8,9 @@ import { buildWarehouse } from '../../src/warehouse/build-warehouse.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { ensureLineageSchema, LineageStore } from '../../src/warehouse/lineage/lineage-store.ts';
 import { startTestS3 } from '../support/s3.ts';
+import { mars } from '../support/mars-cli.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
 import { envelope, fixtureJson, fixturePhotos, putEnvelope } from './envelopes.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * MARS_GOLD.PHOTO_ANOMALIES on the real NASA responses: the recorded data alone gives exactly
@@ -159,7 +156,7 @@ describe('PHOTO_ANOMALIES', () => {
 
   it('mars warehouse test reports anomalies as warnings (exit 0) and a broken key as a failure (exit 1)', async () => {
     await warehouse.close();
-    const warned = await mars(dbPath, s3env, 'warehouse', 'test');
+    const warned = await mars({ DUCKDB_PATH: dbPath, ...s3env }, 'warehouse', 'test');
     expect(warned.stderr).not.toMatch(/error/i);
     expect(warned.code).toBe(0);
     for (const name of ['no_missing_photos', 'no_count_outliers', 'no_date_mismatches', 'no_duplicate_sources', 'no_missing_originals']) {
@@ -172,7 +169,7 @@ describe('PHOTO_ANOMALIES', () => {
     warehouse = await DuckDbWarehouse.open(dbPath);
     await warehouse.exec("INSERT INTO MARS_GOLD.PHOTO_ANOMALIES VALUES ('sojourner', 1, NULL, 'missing-photos', 1, 0, 'no such rover')");
     await warehouse.close();
-    const failed = await mars(dbPath, s3env, 'warehouse', 'test');
+    const failed = await mars({ DUCKDB_PATH: dbPath, ...s3env }, 'warehouse', 'test');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('FAIL relationships_PHOTO_ANOMALIES_rover_name__DIM_ROVERS_rover_name (1 failing row)');
     expect(failed.stdout).toContain('WARN expression_PHOTO_ANOMALIES_no_missing_photos (2 rows)');
@@ -180,16 +177,3 @@ describe('PHOTO_ANOMALIES', () => {
     warehouse = await DuckDbWarehouse.open(dbPath);
   }, 60_000);
 });
-
-function mars(dbPath: string, extra: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DUCKDB_PATH: dbPath, LOG_LEVEL: 'warn', ...extra };
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'mars.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

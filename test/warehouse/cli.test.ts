@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mars as runMars } from '../support/mars-cli.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
 import { envelope, fixturePhotos, putEnvelope } from './envelopes.ts';
@@ -10,23 +9,13 @@ import type { AddressInfo } from 'node:net';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('mars warehouse build|test and mars query (child processes)', () => {
   let env: NodeJS.ProcessEnv;
   let store: ObjectStore;
   const closers: Array<() => Promise<void>> = [];
 
-  const mars = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(root, 'bin', 'mars.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const mars = (...args: string[]) => runMars(env, ...args);
 
   beforeAll(async () => {
     const s3 = await startTestS3();

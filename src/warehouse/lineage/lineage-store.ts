@@ -1,40 +1,15 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ImageAsset, RenderFrameRecord, RenderRunRecord } from '../../timelapse/lineage-records.ts';
+import { ensureDdlFolder, sqlFolder } from '../ddl-folder.ts';
 import { toTimestamp } from '../timestamps.ts';
 import type { Warehouse } from '../warehouse.ts';
 
-/** `sql/lineage/`, found from this file so it works from any working directory. */
-export const LINEAGE_SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'sql', 'lineage');
-
-/** Splits a DDL file into statements: Snowflake runs one statement per call. */
-export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*(?:\n|$)/)
-    .map((chunk) => chunk.trim())
-    .filter((chunk) => chunk.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--')));
-}
-
-const ensured = new WeakMap<Warehouse, Promise<void>>();
+/** `sql/lineage/`. */
+export const LINEAGE_SQL_DIR = sqlFolder('lineage');
 
 /** Creates MARS_LINEAGE and its tables if missing (`sql/lineage/*.sql`, in file-name order). Once per warehouse. */
 export function ensureLineageSchema(warehouse: Warehouse, sqlDir = LINEAGE_SQL_DIR): Promise<void> {
-  let promise = ensured.get(warehouse);
-  if (!promise) {
-    promise = (async () => {
-      const files = (await readdir(sqlDir)).filter((f) => f.endsWith('.sql')).sort();
-      for (const file of files) {
-        for (const statement of splitStatements(await readFile(path.join(sqlDir, file), 'utf8'))) {
-          await warehouse.exec(statement);
-        }
-      }
-    })();
-    promise.catch(() => ensured.delete(warehouse));
-    ensured.set(warehouse, promise);
-  }
-  return promise;
+  return ensureDdlFolder(warehouse, sqlDir);
 }
 
 // Column names as written in the SQL; Snowflake returns them upper-cased, DuckDB as written.

@@ -91,6 +91,10 @@ export class IngestQueues implements Service {
         continue;
       }
       const data: IngestJob = { request: part, origin };
+      // A job that failed for good stays in Redis for a week under its id, and BullMQ would take a
+      // new add as that old job: a command sent again (a replayed dead letter) gets a fresh job.
+      const previous = await queue.getJob(jobId);
+      if (previous && (await previous.isFailed())) await previous.remove();
       await queue.add('ingest', data, {
         jobId,
         priority: PRIORITY[part.priority ?? 'interactive'],

@@ -15,7 +15,14 @@ export interface IngestSummaryLike {
   records: number;
   requests: number;
   objectKeys: string[];
+  quarantined?: number;
+  retries?: number;
+  rateLimitWaits?: number;
+  rateLimitWaitMs?: number;
 }
+
+/** Told how a run went, failed runs included (what they did before the error). */
+export type IngestSettled = (summary: IngestSummaryLike, error: unknown) => void;
 
 export interface IngestWorkersOptions {
   redisUrl: string;
@@ -24,7 +31,7 @@ export interface IngestWorkersOptions {
   /** Lock of a job on its worker, renewed while it runs; a dead worker's job is taken over after it. Default 30 s. */
   lockMs?: number;
   /** Runs one ingest request (the NASA budget is enforced inside, per HTTP request). */
-  ingest: (request: IngestRequest, progress: (fraction: number) => void) => Promise<IngestSummaryLike>;
+  ingest: (request: IngestRequest, progress: (fraction: number) => void, settled: IngestSettled) => Promise<IngestSummaryLike>;
   done: DoneRecords;
   /** Dead letters after the last attempt; shared, not closed here. */
   producer: KafkaProducer;
@@ -91,10 +98,14 @@ export class IngestWorkers implements Service {
       this.logger.info({ jobId: job.id, request }, 'ingest job was already done');
       return done;
     }
+    const startedAt = new Date().toISOString();
+    let tally: IngestSummaryLike = { records: 0, requests: 0, objectKeys: [] };
+    const settled: IngestSettled = (summary) => (tally = summary);
     try {
       const summary = await time(`ingest:${request.source}`, () =>
-        this.options.ingest(request, (fraction) => void job.updateProgress(Math.round(fraction * 100)).catch(() => undefined)),
+        this.options.ingest(request, (fraction) => void job.updateProgress(Math.round(fraction * 100)).catch(() => undefined), settled),
       );
+      await this.reportRun(job, request, { ...tally, ...summary }, startedAt, null);
       await this.options.done.mark(ingestJobKey(request), { records: summary.records, requests: summary.requests, objects: summary.objectKeys.length });
       this.logger.info({ jobId: job.id, request, records: summary.records, objects: summary.objectKeys.length }, 'ingest job done');
       return { records: summary.records, requests: summary.requests, objectKeys: summary.objectKeys };
@@ -103,6 +114,7 @@ export class IngestWorkers implements Service {
       const retriable = isRetriable(error);
       const last = !retriable || job.attemptsMade + 1 >= attempts;
       this.logger.warn({ jobId: job.id, request, attempt: job.attemptsMade + 1, attempts, retriable, error: errorMessage(error) }, 'ingest job failed');
+      await this.reportRun(job, request, tally, startedAt, error);
       if (last) {
         await this.options.producer.publish(Topics.deadLetter, {
           reason: retriable ? 'retries-exhausted' : 'handler-failed',
@@ -119,6 +131,33 @@ export class IngestWorkers implements Service {
       }
       if (!retriable) throw new UnrecoverableError(errorMessage(error));
       throw error;
+    }
+  }
+
+  /** Publishes how this attempt went on `ingestion-runs`, for the run history; never fails the job. */
+  private async reportRun(job: Job, request: IngestRequest, summary: IngestSummaryLike, startedAt: string, error: unknown): Promise<void> {
+    try {
+      await this.options.producer.publish(Topics.ingestionRuns, {
+        runId: `${job.queueName}/${job.id}/${job.attemptsMade + 1}/${startedAt}`,
+        source: request.source,
+        rover: request.rover,
+        solStart: request.solStart ?? null,
+        solEnd: request.solEnd ?? request.solStart ?? null,
+        status: error ? 'failed' : 'completed',
+        attempt: job.attemptsMade + 1,
+        requests: summary.requests,
+        records: summary.records,
+        quarantined: summary.quarantined ?? 0,
+        retries: summary.retries ?? 0,
+        rateLimitWaits: summary.rateLimitWaits ?? 0,
+        rateLimitWaitMs: summary.rateLimitWaitMs ?? 0,
+        objects: summary.objectKeys.length,
+        error: error ? errorMessage(error) : null,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      }, `${request.source}/${request.rover}`);
+    } catch (publishError) {
+      this.logger.warn({ jobId: job.id, error: errorMessage(publishError) }, 'ingest run could not be reported');
     }
   }
 

@@ -24,7 +24,7 @@ import { progressReporter, type RenderProgress } from './render/progress.ts';
 import { publishRender } from './render/publish.ts';
 import type { RenderResult } from './render/render-result.ts';
 import { RenderInputSchema, selectRender } from './render/select.ts';
-import { renderViewsStage } from './render/views.ts';
+import { renderViewsStage, viewsAskedFor } from './render/views.ts';
 import { DOWNLOAD_DEFAULTS } from './safe-download.ts';
 
 export type RenderInput = z.input<typeof RenderInputSchema>;
@@ -146,13 +146,16 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     if (options.caption) frames = captionFrames(frames, candidates, plan.output);
 
     const videoPath = path.join(tmp, `video.${options.format}`);
+    // The stabilised and motion views are a second pass over the frames: the encode stage counts both.
+    const encodePasses = viewsAskedFor(options).length > 0 ? 2 : 1;
+    const encodeTotal = candidates.length * encodePasses;
     encode = new EncodeStage({
       ffmpegPath: tools.ffmpegPath,
       plan,
       options,
       outputPath: videoPath,
       threads: deps.encoderThreads ?? coreShare().encoderThreads,
-      onWritten: (written) => progress('encode', written, candidates.length),
+      onWritten: (written) => progress('encode', written, encodeTotal),
     });
     const outputs = new RenderOutputs(plan, options.fit, candidates.length);
     const frameIndexOf = new Map<number, number>();
@@ -192,7 +195,14 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
 
     // The stabilised video and the motion view, when asked for: a pass of their own over the accepted files.
     mark = Date.now();
-    const views = await renderViewsStage(acceptedFiles, { ...tools, plan, options, dir: tmp, signal: deps.signal });
+    const views = await renderViewsStage(acceptedFiles, {
+      ...tools,
+      plan,
+      options,
+      dir: tmp,
+      signal: deps.signal,
+      onFrame: (done, total) => progress('encode', candidates.length + Math.round((done / total) * candidates.length), encodeTotal),
+    });
     if (views.summary) timings.viewsMs = Date.now() - mark;
 
     const all = timelapseKeys(input, options.format);

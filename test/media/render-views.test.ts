@@ -64,7 +64,12 @@ describe('renderTimelapse with stabilise and the motion view', () => {
   });
 
   it('publishes the stabilised video and the motion view beside the plain one, each with its poster, and records how', async () => {
-    const result = await renderTimelapse(input('views-1'), deps());
+    const encoded: number[] = [];
+    const result = await renderTimelapse(input('views-1'), { ...deps(), onProgress: (p) => p.stage === 'encode' && encoded.push(p.fraction) });
+    // The views' pass is the encode stage's second half: its fraction only grows, to 1 once both passes are done.
+    expect(encoded).toEqual([...encoded].sort((a, b) => a - b));
+    expect(encoded.at(-1)).toBe(1);
+    expect(encoded.some((f) => f > 0.45 && f <= 0.5)).toBe(true);
     const keys = timelapseKeys({ rover: 'Perseverance', camera: 'NAVCAM_RIGHT', solStart: 731, solEnd: 731, requestId: 'views-1' }, 'mp4');
     expect(result.keys).toEqual({
       video: keys.video,

@@ -41,6 +41,7 @@ export async function renderViewsStage(
     options: RenderOptions;
     dir: string;
     signal?: AbortSignal;
+    onFrame?: (done: number, total: number) => void;
   },
 ): Promise<ViewsStageResult> {
   const { options, plan } = settings;
@@ -65,6 +66,7 @@ export async function renderViewsStage(
     dir: settings.dir,
     limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels,
     signal: settings.signal,
+    onFrame: settings.onFrame,
   });
   const outputs: Partial<Record<'stabilised' | 'motion', ViewOutput>> = {};
   for (const view of views) {

@@ -79,6 +79,48 @@ describe('Kafka plumbing on the mock cluster', () => {
     expect(new Set(letters.map((l) => l.partition)).size).toBe(1);
   });
 
+  it('without dead letters for failures, keeps a message uncommitted until its handler succeeds', async () => {
+    const topic = defineTopic(uniqueName('letters'), Greeting);
+    let calls = 0;
+    const handled: string[] = [];
+    const consumer = new TopicConsumer({
+      kafka: createKafkaClient({ brokers: env.brokers, clientId: 'test', logger: silentLogger }),
+      groupId: uniqueName('group'),
+      topic,
+      producer,
+      logger: silentLogger,
+      attempts: 1,
+      sessionTimeoutMs: 6000,
+      deadLetterFailures: false,
+      // The store behind the handler is down for the first two tries.
+      handler: async (value) => {
+        if (++calls <= 2) throw new ValidationError('the warehouse is down');
+        handled.push(value.name);
+      },
+    });
+    await env.send(topic.name, ['{"name":"kept"}', 'not json {'], 'k');
+    await consumer.start();
+    await expect.poll(() => handled, { timeout: 60_000, interval: 200 }).toEqual(['kept']);
+    // A message that is not JSON still goes to dead-letter: recording it cannot fix it.
+    const reader = env.kafka.consumer({ groupId: uniqueName('reader'), sessionTimeout: 6000, heartbeatInterval: 500 });
+    const letters: Array<{ reason: string }> = [];
+    await reader.connect();
+    await reader.subscribe({ topic: Topics.deadLetter.name, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const letter = DeadLetterSchema.parse(JSON.parse(message.value!.toString()));
+        if (letter.topic === topic.name) letters.push(letter);
+      },
+    });
+    await expect.poll(() => letters.length, { timeout: 30_000 }).toBeGreaterThan(0);
+    // Long enough for a letter of the failed tries to have come too, had there been one.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await reader.disconnect();
+    await consumer.close();
+    expect(calls).toBe(3);
+    expect(letters.map((l) => l.reason)).toEqual(['invalid-json']);
+  }, 90_000);
+
   it('commits only handled messages: a message in hand at shutdown is handed back', async () => {
     const topic = defineTopic(uniqueName('handback'), Greeting);
     const groupId = uniqueName('group');

@@ -42,6 +42,12 @@ export interface TopicConsumerOptions<T> {
   fromBeginning?: boolean;
   /** Partitions handled at the same time. Default 1. */
   partitionsConcurrently?: number;
+  /**
+   * Default true. False for a consumer of `dead-letter` itself: a handler that fails for good
+   * (its store is down) would otherwise dead-letter a letter about a letter, around and around;
+   * instead the message stays uncommitted and is tried again when the consumer restarts.
+   */
+  deadLetterFailures?: boolean;
 }
 
 type Outcome = { ok: true } | { ok: false; reason: DeadLetter['reason']; detail: string };
@@ -147,6 +153,9 @@ export class TopicConsumer<T> implements Service {
     const started = performance.now();
     const outcome = await this.handle(message, meta);
     this.options.observer?.handled?.(topic, (performance.now() - started) / 1000);
+    if (!outcome.ok && this.options.deadLetterFailures === false && (outcome.reason === 'handler-failed' || outcome.reason === 'retries-exhausted')) {
+      throw new Error(`handler failed on ${topic}/${partition}/${message.offset}, left uncommitted: ${outcome.detail}`);
+    }
     if (!outcome.ok) await this.deadLetter(message, meta, outcome.reason, outcome.detail);
   }
 

@@ -27,6 +27,7 @@ export const opsRole: RoleDefinition = {
       topic: Topics.deadLetter,
       // A letter is known by where it sits on the dead-letter topic.
       handler: (letter, meta) => ops.recordDeadLetter(`${meta.topic}/${meta.partition}/${meta.offset}`, letter),
+      deadLetterFailures: false,
     });
     const runs = new TopicConsumer({ ...common, groupId: ctx.groupId('ops-ingestion-runs'), topic: Topics.ingestionRuns, handler: (run) => ops.recordIngestRun(run) });
     ctx.http.mount(

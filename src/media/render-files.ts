@@ -5,7 +5,7 @@ import { defaultOutputSize, dominantSize, readImageHeader } from './dominant-siz
 import type { FramePool } from './frame-pool.ts';
 import { probeVideo, type VideoProbe } from './probe-video.ts';
 import { DOWNLOAD_DEFAULTS } from './safe-download.ts';
-import { renderViews, type ViewName } from './sequence-views.ts';
+import { renderViews, viewsSummary, type ViewName } from './sequence-views.ts';
 import { MAX_ZOOM } from './stabilise/stabilise-plan.ts';
 import { MarsError } from '../platform/errors.ts';
 import { RenderOptionsSchema, type RenderOptionsInput } from '../timelapse/render-options.ts';
@@ -31,6 +31,8 @@ export interface RenderFilesResult {
   verdicts: FileVerdict[];
   framesAccepted: number;
   framesRejected: number;
+  /** Stabilisation (zoom, mean and largest correction) and motion view settings; null for a plain video. */
+  views: Record<string, unknown> | null;
 }
 
 /** Where the manifest of a video goes: beside it, `clip.mp4` → `clip.manifest.json`. */
@@ -87,7 +89,7 @@ export async function renderFiles(input: RenderFilesInput, deps: { pool: FramePo
     const manifestPath = manifestPathOf(input.out);
     await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     await rename(video.path, input.out);
-    return { video: input.out, manifest: manifestPath, view, probe, verdicts, framesAccepted: accepted.length, framesRejected: verdicts.length - accepted.length };
+    return { video: input.out, manifest: manifestPath, view, probe, verdicts, framesAccepted: accepted.length, framesRejected: verdicts.length - accepted.length, views: viewsSummary(result) };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

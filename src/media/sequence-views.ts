@@ -150,3 +150,29 @@ export async function renderViews(input: ViewsInput): Promise<ViewsResult> {
   };
 }
 
+
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? null;
+
+/**
+ * The views' parameters and results without the per-frame lists: what RENDER_RUNS.view_parameters
+ * holds and `mars render` prints. Null when no view needed either.
+ */
+export function viewsSummary(result: ViewsResult): Record<string, unknown> | null {
+  const { stabilisation, motion } = result;
+  if (!stabilisation && !motion) return null;
+  return {
+    ...(stabilisation
+      ? { stabilisation: { method: stabilisation.method, smoothing: stabilisation.smoothing, zoom: stabilisation.zoom, meanCorrection: stabilisation.meanCorrection, maxCorrection: stabilisation.maxCorrection } }
+      : {}),
+    ...(motion
+      ? {
+          motion: {
+            window: motion.window,
+            layout: motion.layout,
+            alignedFirst: motion.alignedFirst,
+            stretch: { offset: motion.stretch.offset, percentile: motion.stretch.percentile, gainMin: Math.min(...motion.stretch.gains), gainMedian: median(motion.stretch.gains), gainMax: Math.max(...motion.stretch.gains) },
+          },
+        }
+      : {}),
+  };
+}

@@ -94,7 +94,7 @@ describe('motion view', () => {
     expect(inNormal / FRAMES).toBeLessThan(0.5);
     expect(result.motion!.stretch.gains).toHaveLength(FRAMES);
     expect(result.motion!.alignedFirst).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it('puts the frame on the left and its motion on the right, side by side, holding only the window', () => {
     const view = new MotionView(4, 2, { window: 3, layout: 'side-by-side' });

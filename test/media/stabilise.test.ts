@@ -80,5 +80,5 @@ describe('stabilisation', () => {
     expect(plan.zoom).toBeGreaterThan(1);
     expect(result.videos.stabilised!.frames).toBe(FRAMES);
     expect((await sharp(result.videos.stabilised!.poster).metadata()).width).toBe(WIDTH);
-  }, 60_000);
+  }, 180_000);
 });

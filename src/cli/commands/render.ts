@@ -30,6 +30,10 @@ function printReport(result: RenderFilesResult): void {
       `video: ${result.video} (${result.view}, ${probe.codec} ${probe.width}x${probe.height}, ${probe.frames} frames, ${probe.durationSeconds.toFixed(2)} s)\n` +
       `manifest: ${result.manifest}\n`,
   );
+  const stabilisation = result.views?.stabilisation as { meanCorrection: number; maxCorrection: number; zoom: number } | undefined;
+  if (stabilisation) {
+    process.stdout.write(`stabilised: mean correction ${stabilisation.meanCorrection} px, largest ${stabilisation.maxCorrection} px, zoom ${stabilisation.zoom}\n`);
+  }
 }
 
 export function register(program: Command): void {
@@ -75,6 +79,7 @@ export function register(program: Command): void {
                 framesAccepted: result.framesAccepted,
                 framesRejected: result.framesRejected,
                 output: result.probe,
+                views: result.views,
                 frames: result.verdicts,
               },
               null,

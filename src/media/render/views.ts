@@ -1,6 +1,6 @@
 import type { RenderOptions } from '../../timelapse/render-options.ts';
 import { DOWNLOAD_DEFAULTS } from '../safe-download.ts';
-import { renderViews, type ViewName, type ViewsResult } from '../sequence-views.ts';
+import { renderViews, viewsSummary, type ViewName, type ViewsResult } from '../sequence-views.ts';
 import { MAX_ZOOM } from '../stabilise/stabilise-plan.ts';
 import { checkVideo, LEVEL_FRAMES } from './encode.ts';
 import type { FramePlan } from './frame-plan.ts';
@@ -24,8 +24,6 @@ export interface ViewsStageResult {
 export function viewsAskedFor(options: Pick<RenderOptions, 'stabilise' | 'mode'>): ViewName[] {
   return [...(options.stabilise ? (['stabilised'] as const) : []), ...(options.mode === 'motion' ? (['motion'] as const) : [])];
 }
-
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? null;
 
 /**
  * The views stage, after the plain video: the stabilised video and the motion view from the
@@ -80,24 +78,5 @@ export async function renderViewsStage(
     });
     outputs[view as 'stabilised' | 'motion'] = { videoPath: video.path, poster: video.poster };
   }
-  const { stabilisation, motion } = result;
-  return {
-    ...outputs,
-    manifest: { stabilisation, motion },
-    summary: {
-      ...(stabilisation
-        ? { stabilisation: { method: stabilisation.method, smoothing: stabilisation.smoothing, zoom: stabilisation.zoom, meanCorrection: stabilisation.meanCorrection, maxCorrection: stabilisation.maxCorrection } }
-        : {}),
-      ...(motion
-        ? {
-            motion: {
-              window: motion.window,
-              layout: motion.layout,
-              alignedFirst: motion.alignedFirst,
-              stretch: { offset: motion.stretch.offset, percentile: motion.stretch.percentile, gainMin: Math.min(...motion.stretch.gains), gainMedian: median(motion.stretch.gains), gainMax: Math.max(...motion.stretch.gains) },
-            },
-          }
-        : {}),
-    },
-  };
+  return { ...outputs, manifest: { stabilisation: result.stabilisation, motion: result.motion }, summary: viewsSummary(result) };
 }

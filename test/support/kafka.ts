@@ -7,6 +7,8 @@ export interface TestKafka {
   kafka: Kafka;
   /** Reads every message of a topic from the start until `count` have arrived (or throws after timeoutMs). */
   readTopic(topic: string, count: number, timeoutMs?: number): Promise<Array<{ key: string | null; value: string | null; partition: number; offset: string }>>;
+  /** Every message of a topic so far: as many as its partitions' high watermarks say there are. */
+  readAll(topic: string): Promise<Array<{ key: string | null; value: string | null; partition: number; offset: string }>>;
   /** Sends raw values (strings as they are) to a topic. */
   send(topic: string, values: Array<string | null>, key?: string): Promise<void>;
   close(): Promise<void>;
@@ -19,7 +21,7 @@ export async function startTestKafka(): Promise<TestKafka> {
   const kafka = new Kafka({ clientId: uniqueName('test'), brokers: cluster.brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  return {
+  const testKafka: TestKafka = {
     brokers: cluster.brokers,
     kafka,
     async send(topic, values, key) {
@@ -53,9 +55,16 @@ export async function startTestKafka(): Promise<TestKafka> {
       }
       return out;
     },
+    async readAll(topic) {
+      const admin = kafka.admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      return testKafka.readTopic(topic, offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0));
+    },
     async close() {
       await producer.disconnect().catch(() => undefined);
       await cluster.close();
     },
   };
+  return testKafka;
 }

@@ -33,8 +33,10 @@ export const timelapseRenderRole: RoleDefinition = {
         videoUrl: presignedVideoUrl(store),
         logger: ctx.logger,
         pool,
-        // QUEUE_LOCK_MS: how soon a dead worker's render is taken over, as for ingest jobs.
+        // QUEUE_LOCK_MS: how soon a dead worker's render is taken over, as for ingest jobs; lapsed
+        // locks are looked for twice per lock time.
         lockDurationMs: ctx.config.queues.lockMs,
+        stalledIntervalMs: Math.max(1000, Math.round(ctx.config.queues.lockMs / 2)),
       }),
     ];
   },

@@ -4,6 +4,7 @@ import type { ObjectStore } from '../../src/platform/object-store/object-store.t
 import { buildWarehouse } from '../../src/warehouse/build-warehouse.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { loadPending, loadRawObject } from '../../src/warehouse/loader.ts';
+import { loadProject } from '../../src/warehouse/models/project.ts';
 import { SnowflakeWarehouse } from '../../src/warehouse/snowflake-warehouse.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
@@ -109,7 +110,8 @@ describe('loader', () => {
       const photos = await fixturePhotos('spirit_sol1.json');
       const { key, etag } = await putEnvelope(store, envelope('photos', 'spirit', photos, { solStart: 1, ingestedAt: '2026-05-06T07:08:09.000Z' }));
       expect(await loadRawObject({ warehouse: snow, store, logger: silentLogger }, { key, etag })).toEqual({ loaded: true, table: 'MARS_BRONZE.RAW_PHOTO_RESPONSE', rows: 77 });
-      expect(stub.statements.filter((s) => s.sqlText.includes('CREATE TABLE IF NOT EXISTS MARS_BRONZE.'))).toHaveLength(5);
+      const bronzeModels = (await loadProject()).order.filter((m) => m.layer === 'bronze');
+      expect(stub.statements.filter((s) => s.sqlText.includes('CREATE TABLE IF NOT EXISTS MARS_BRONZE.'))).toHaveLength(bronzeModels.length);
       const sqls = stub.statements.map((s) => s.sqlText.replace(/\s+/g, ' ').slice(0, 60));
       const begin = sqls.indexOf('BEGIN TRANSACTION');
       expect(sqls.slice(begin)).toEqual([

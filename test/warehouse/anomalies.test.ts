@@ -37,7 +37,7 @@ describe('PHOTO_ANOMALIES', () => {
   });
   afterAll(async () => {
     for (const close of closers) await close();
-  });
+  }, 300_000);
 
   it('finds the photos a sol lacks against its manifest, with both numbers, and nothing else on the recorded data', async () => {
     // Curiosity's manifest counts 3702 photos on sol 0. The photos response as a late downlink
@@ -63,7 +63,7 @@ describe('PHOTO_ANOMALIES', () => {
     expect(warned).toEqual([['expression_PHOTO_ANOMALIES_no_missing_photos', 1]]);
     expect(summary.testsWarned).toBe(1);
     expect(summary.testsFailed).toBe(0);
-  });
+  }, 300_000);
 
   it('finds a photo dated a month after its sol (one earth_date changed)', async () => {
     const photos = await fixturePhotos('perseverance_sol0.json');
@@ -81,7 +81,7 @@ describe('PHOTO_ANOMALIES', () => {
         detail: '1 photos dated 2021-03-18, 28.0 days after landing on 2021-02-18; sol 0 is 0.0 days after it (tolerance 2.5)',
       },
     ]);
-  });
+  }, 300_000);
 
   it('finds one img_src under two image ids (one img_src changed)', async () => {
     const photos = await fixturePhotos('spirit_sol1.json');
@@ -93,7 +93,7 @@ describe('PHOTO_ANOMALIES', () => {
     const ids = [String(photos[0]!.id), String(photos[1]!.id)].sort();
     expect(rows[0]).toMatchObject({ rover_name: 'spirit', sol: 1, expected: 1, observed: 2 });
     expect(rows[0]!.detail).toBe(`${photos[0]!.img_src} is under 2 image ids of photos_api (${ids[0]} ... ${ids[1]})`);
-  });
+  }, 300_000);
 
   it('finds a camera-day far from its rolling median (one sol short of photos)', async () => {
     // No recorded response holds consecutive sols of one camera, so the fortnight before sol
@@ -122,7 +122,7 @@ describe('PHOTO_ANOMALIES', () => {
       },
     ]);
     expect(await anomalies('date-mismatch')).toHaveLength(1);
-  });
+  }, 300_000);
 
   it('finds a downloaded original gone from the store (one object removed)', async () => {
     const file = 'NLF_0670_0726421423_362ECM_N0320604NCAM08111_01_095J01.png';
@@ -152,7 +152,7 @@ describe('PHOTO_ANOMALIES', () => {
     const [row] = await anomalies('missing-original');
     expect(row).toMatchObject({ rover_name: 'perseverance', sol: 670, camera_name: 'NAVCAM_LEFT', expected: 1, observed: 0 });
     expect(row!.detail).toMatch(/^image NLF_0670_0726421423_362ECM_N0320604NCAM08111_01_095J01: images\/perseverance\/NAVCAM_LEFT\/670\/NLF_0670_0726421423.png is gone from the store \(checked 20\d\d-/);
-  });
+  }, 300_000);
 
   it('mars warehouse test reports anomalies as warnings (exit 0) and a broken key as a failure (exit 1)', async () => {
     await warehouse.close();
@@ -175,5 +175,5 @@ describe('PHOTO_ANOMALIES', () => {
     expect(failed.stdout).toContain('WARN expression_PHOTO_ANOMALIES_no_missing_photos (2 rows)');
     expect(failed.stdout).toMatch(/data tests: \d+ passed, 1 failed, 5 warned\n$/);
     warehouse = await DuckDbWarehouse.open(dbPath);
-  }, 60_000);
+  }, 300_000);
 });

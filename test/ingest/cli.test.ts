@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summaryLine } from '../../src/cli/commands/ingest.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
-import { allRecordings } from './support.ts';
+import { allRecordings } from '../support/ingest.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const marsBin = path.join(root, 'bin', 'mars.js');

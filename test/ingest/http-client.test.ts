@@ -8,7 +8,7 @@ import { HOUR_MS, processRateLimit, RollingHourLimit } from '../../src/ingest/ht
 import { HttpError, redactUrl, type RequestTally } from '../../src/ingest/http-client.ts';
 import { endlessBody, failFirst, hang, htmlPage, rateLimited, serverError, type FaultResponse } from '../../src/ingest/replay/faults.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
-import { allRecordings, failureOf, testHttpClient } from './support.ts';
+import { allRecordings, failureOf, testHttpClient } from '../support/ingest.ts';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');

@@ -10,7 +10,7 @@ import { buildWarehouse } from '../../src/warehouse/build-warehouse.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir, uniqueName } from '../support/temp.ts';
-import { allRecordings, configFor, ingestLogger, testHttpClient } from './support.ts';
+import { allRecordings, configFor, ingestLogger, testHttpClient } from '../support/ingest.ts';
 
 /** Ingestion feeding the real warehouse build: what `mars ingest` then `mars warehouse build` do. */
 describe('ingest, then warehouse build', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failFirst, parseFailFirst } from '../../src/ingest/replay/faults.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
-import { allRecordings, replayFixtures } from './support.ts';
+import { allRecordings, replayFixtures } from '../support/ingest.ts';
 
 async function get(url: string): Promise<{ status: number; type: string | null; json: any }> {
   const response = await fetch(url);

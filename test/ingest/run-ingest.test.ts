@@ -12,7 +12,7 @@ import { ValidationError } from '../../src/platform/errors.ts';
 import { ObjectStore } from '../../src/platform/object-store/object-store.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { nasaFixtures, tempDir, uniqueName } from '../support/temp.ts';
-import { allRecordings, configFor, countBy, failureOf, ingestLogger, readEnvelope, testHttpClient } from './support.ts';
+import { allRecordings, configFor, countBy, failureOf, ingestLogger, readEnvelope, testHttpClient } from '../support/ingest.ts';
 
 const NOW = new Date('2026-01-02T03:04:05.678Z');
 const fixture = (relative: string) => JSON.parse(readFileSync(path.join(nasaFixtures, relative), 'utf8'));

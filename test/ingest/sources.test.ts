@@ -6,7 +6,7 @@ import { fetchPhotosForSol } from '../../src/ingest/sources/classic-photos.ts';
 import { fetchMars2020Sol, fetchMslSols, MslItemSchema } from '../../src/ingest/sources/raw-feeds.ts';
 import { neverEndingPager } from '../../src/ingest/replay/faults.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
-import { allRecordings, failureOf, testHttpClient } from './support.ts';
+import { allRecordings, failureOf, testHttpClient } from '../support/ingest.ts';
 
 describe('source adapters', () => {
   let replay: ReplayServer;

@@ -6,7 +6,7 @@ import { resolveMediaTools } from '../../src/media/media-tools.ts';
 import { MotionView } from '../../src/media/motion/motion-view.ts';
 import { renderViews } from '../../src/media/sequence-views.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
-import { decodeGreyFrames, seededRandom } from './support/video-frames.ts';
+import { decodeGreyFrames, seededRandom } from '../support/media/video-frames.ts';
 
 /** Real Navcam terrain and horizon (sol 670, 1288x968): the background the faint plume crosses. */
 const NAVCAM = path.join(nasaFixtures, 'images', 'NLF_0670_0726421423_362ECM_N0320604NCAM08111_01_095J01.png');

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { resolveMediaTools } from '../../src/media/media-tools.ts';
 import { probeVideo } from '../../src/media/probe-video.ts';
 import { fixturesDir, tempDir } from '../support/temp.ts';
-import { decodeGreyFrames } from './support/video-frames.ts';
+import { decodeGreyFrames } from '../support/media/video-frames.ts';
 
 const root = path.resolve(fixturesDir, '..', '..');
 const sequenceDir = path.join(fixturesDir, 'frames', 'sequence');

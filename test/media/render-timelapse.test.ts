@@ -13,8 +13,8 @@ import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { ensureLineageSchema, LineageStore } from '../../src/warehouse/lineage/lineage-store.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
-import { decompressionBombPng, serveBytes, startImageServer } from './support/image-server.ts';
-import { panFrames } from './support/sequence.ts';
+import { decompressionBombPng, serveBytes, startImageServer } from '../support/media/image-server.ts';
+import { panFrames } from '../support/media/sequence.ts';
 
 const require = createRequire(import.meta.url);
 const ffprobePath = (require('@ffprobe-installer/ffprobe') as { path: string }).path;

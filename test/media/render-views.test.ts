@@ -12,8 +12,8 @@ import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { ensureLineageSchema, LineageStore } from '../../src/warehouse/lineage/lineage-store.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
-import { serveBytes, startImageServer } from './support/image-server.ts';
-import { shakenFrames } from './support/shaken-sequence.ts';
+import { serveBytes, startImageServer } from '../support/media/image-server.ts';
+import { shakenFrames } from '../support/media/shaken-sequence.ts';
 
 const FRAMES = 24;
 const tools = resolveMediaTools({ ffmpegPath: undefined, ffprobePath: undefined });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DownloadRefused, downloadImage } from '../../src/media/safe-download.ts';
-import { decompressionBombPng, serveBytes, startImageServer } from './support/image-server.ts';
+import { decompressionBombPng, serveBytes, startImageServer } from '../support/media/image-server.ts';
 
 describe('downloadImage', () => {
   let server: Awaited<ReturnType<typeof startImageServer>>;

@@ -6,9 +6,9 @@ import { resolveMediaTools } from '../../src/media/media-tools.ts';
 import { renderViews } from '../../src/media/sequence-views.ts';
 import { measureMotion } from '../../src/media/stabilise/measure-motion.ts';
 import { tempDir } from '../support/temp.ts';
-import { blockShift } from './support/block-shift.ts';
-import { shakenFrames } from './support/shaken-sequence.ts';
-import { decodeGreyFrames } from './support/video-frames.ts';
+import { blockShift } from '../support/media/block-shift.ts';
+import { shakenFrames } from '../support/media/shaken-sequence.ts';
+import { decodeGreyFrames } from '../support/media/video-frames.ts';
 
 const WIDTH = 384;
 const HEIGHT = 288;

@@ -10,7 +10,7 @@ import { ensureLineageSchema, LineageStore } from '../../src/warehouse/lineage/l
 import { startTestS3 } from '../support/s3.ts';
 import { mars } from '../support/mars-cli.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
-import { envelope, fixtureJson, fixturePhotos, putEnvelope } from './envelopes.ts';
+import { envelope, fixtureJson, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
 
 /**
  * MARS_GOLD.PHOTO_ANOMALIES on the real NASA responses: the recorded data alone gives exactly

@@ -6,7 +6,7 @@ import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { loadRawObject } from '../../src/warehouse/loader.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
-import { PHOTO_FIXTURES, cameraCounts, derivedFeedItems, envelope, fixtureJson, fixturePhotos, putEnvelope } from './envelopes.ts';
+import { PHOTO_FIXTURES, cameraCounts, derivedFeedItems, envelope, fixtureJson, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
 
 describe('warehouse build on the real NASA fixtures', () => {
   let store: ObjectStore;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mars as runMars } from '../support/mars-cli.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
-import { envelope, fixturePhotos, putEnvelope } from './envelopes.ts';
+import { envelope, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';

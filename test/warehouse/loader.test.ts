@@ -8,8 +8,8 @@ import { loadProject } from '../../src/warehouse/models/project.ts';
 import { SnowflakeWarehouse } from '../../src/warehouse/snowflake-warehouse.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
-import { envelope, fixtureJson, fixturePhotos, putEnvelope } from './envelopes.ts';
-import { startSnowflakeStub, type StubAnswer, type StubStatement } from './snowflake-stub.ts';
+import { envelope, fixtureJson, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
+import { startSnowflakeStub, type StubAnswer, type StubStatement } from '../support/snowflake-stub.ts';
 
 describe('loader', () => {
   let store: ObjectStore;

@@ -8,7 +8,7 @@ import { loadProject, type Model, type Project } from '../../src/warehouse/model
 import { renderModel } from '../../src/warehouse/models/render.ts';
 import type { Row } from '../../src/warehouse/warehouse.ts';
 import { startTestS3 } from '../support/s3.ts';
-import { PHOTO_FIXTURES, derivedFeedItems, envelope, fixtureJson, fixturePhotos, putEnvelope } from './envelopes.ts';
+import { PHOTO_FIXTURES, derivedFeedItems, envelope, fixtureJson, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
 import { TranspiledSnowflake } from './transpiled-snowflake.ts';
 
 /**

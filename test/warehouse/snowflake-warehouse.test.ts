@@ -8,7 +8,7 @@ import { runDataTests } from '../../src/warehouse/data-tests/run-data-tests.ts';
 import { loadProject } from '../../src/warehouse/models/project.ts';
 import { runModels } from '../../src/warehouse/models/run-models.ts';
 import { SnowflakeQueryError, SnowflakeWarehouse, type SnowflakeConfig } from '../../src/warehouse/snowflake-warehouse.ts';
-import { startSnowflakeStub, type SnowflakeStub, type StubAnswer, type StubStatement } from './snowflake-stub.ts';
+import { startSnowflakeStub, type SnowflakeStub, type StubAnswer, type StubStatement } from '../support/snowflake-stub.ts';
 
 const config = (url: string, password = 'secret'): SnowflakeConfig => ({
   kind: 'snowflake',

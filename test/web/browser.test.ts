@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTimelapseHarness, type TimelapseHarness } from '../timelapse/harness.ts';
+import { startTimelapseHarness, type TimelapseHarness } from '../support/timelapse-harness.ts';
 
 /** Debian's chromium, as CI installs it; never a browser download. */
 const CHROMIUM = '/usr/bin/chromium';

@@ -12,7 +12,7 @@ import { MarsService } from '../../src/workers/service.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { nasaFixtures, tempDir, uniqueName } from '../support/temp.ts';
-import { cameraCountsSql, queryService, waitFor } from './helpers.ts';
+import { cameraCountsSql, queryService, waitFor } from '../support/service.ts';
 
 /** Photos per camera in a recorded classic-API response, sorted by camera. */
 async function fixtureCounts(file: string): Promise<Array<{ camera: string; n: number; ids: number }>> {

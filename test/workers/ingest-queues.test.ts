@@ -20,7 +20,7 @@ import { IngestWorkers, type IngestSummaryLike } from '../../src/workers/ingest/
 import { SharedRollingHourLimit } from '../../src/workers/ingest/shared-rolling-hour-limit.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, OwnRedis, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../support/service.ts';
 
 const concurrency = { photos: 2, feed: 2, manifests: 1, traverse: 1 };
 const summary = (records: number): IngestSummaryLike => ({ records, requests: 1, objectKeys: ['raw/x.json'] });

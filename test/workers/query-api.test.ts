@@ -10,7 +10,7 @@ import { queryCapped } from '../../src/warehouse/capped-query.ts';
 import { QueryRunner } from '../../src/workers/api/query-runner.ts';
 import { mountQueryRoutes } from '../../src/workers/api/query-routes.ts';
 import { tempDir } from '../support/temp.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../support/service.ts';
 
 const NEVER_ENDING = 'SELECT count(*) FROM range(1000000000000)';
 const TIMEOUT_MS = 1500;

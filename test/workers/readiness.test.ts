@@ -8,7 +8,7 @@ import { MarsService } from '../../src/workers/service.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { OwnRedis } from '../support/redis.ts';
 import { tempDir } from '../support/temp.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../support/service.ts';
 
 describe('/readyz', () => {
   let kafka: TestKafka;

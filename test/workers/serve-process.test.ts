@@ -13,7 +13,7 @@ import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { nasaFixtures, tempDir, uniqueName } from '../support/temp.ts';
 import { spawnServe } from '../support/serve-child.ts';
-import { queryService, waitFor } from './helpers.ts';
+import { queryService, waitFor } from '../support/service.ts';
 
 /** Every photo fixture: the rows FLAT_PHOTO_RESPONSE must end with, one per image. */
 const COMMANDS = [

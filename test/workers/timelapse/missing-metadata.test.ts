@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROLES } from '../../src/workers/roles.ts';
-import { startTimelapseHarness, type TimelapseHarness } from './harness.ts';
+import { ROLES } from '../../../src/workers/roles.ts';
+import { startTimelapseHarness, type TimelapseHarness } from '../../support/timelapse-harness.ts';
 
 let h: TimelapseHarness;
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { nasaFixtures } from '../../support/temp.ts';
+import { nasaFixtures } from '../temp.ts';
 
 /** The real Mastcam-Z frame (1648x1200) the generated sequences pan across. */
 export const SEQUENCE_SOURCE = path.join(nasaFixtures, 'images', 'ZL0_0053_0671642352_402ECM_N0032046ZCAM05025_110085J01.png');

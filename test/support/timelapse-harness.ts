@@ -15,9 +15,9 @@ import { timelapseRenderRole } from '../../src/workers/timelapse/render-role.ts'
 import { galleryRole, timelapseCommandsRole } from '../../src/workers/timelapse/roles.ts';
 import { TimelapseEventSchema, type TimelapseEvent } from '../../src/timelapse/schemas.ts';
 import { TimelapseTopics } from '../../src/timelapse/topics.ts';
-import { startTestKafka, type TestKafka } from '../support/kafka.ts';
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { tempDir, uniqueName } from '../support/temp.ts';
+import { startTestKafka, type TestKafka } from './kafka.ts';
+import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.ts';
+import { tempDir, uniqueName } from './temp.ts';
 
 /** Sols next to the sample's that are ingested but hold no photos (the replay server answers `[]`). */
 export const EMPTY_SOLS = { solStart: 390, solEnd: 393 };

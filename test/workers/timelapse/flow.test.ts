@@ -3,11 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveMediaTools } from '../../src/media/media-tools.ts';
-import { probeVideo } from '../../src/media/probe-video.ts';
-import { RENDER_QUEUE } from '../../src/workers/timelapse/render-job.ts';
-import { EMPTY_SOLS, startTimelapseHarness, type TimelapseHarness } from './harness.ts';
-import { deletePrefix } from '../support/redis.ts';
+import { resolveMediaTools } from '../../../src/media/media-tools.ts';
+import { probeVideo } from '../../../src/media/probe-video.ts';
+import { RENDER_QUEUE } from '../../../src/workers/timelapse/render-job.ts';
+import { EMPTY_SOLS, startTimelapseHarness, type TimelapseHarness } from '../../support/timelapse-harness.ts';
+import { deletePrefix } from '../../support/redis.ts';
 
 const NAVCAM_LEFT_IDS = [
   952932, 952933, 952934, 952935, 952936, 952937, 952938, 952939, 952948, 952949, 952950, 952951, 952961, 952962, 952963, 952964, 952965,
@@ -18,7 +18,7 @@ const prefix = 'timelapses/perseverance/NAVCAM_LEFT/394-394/flow-1/';
 
 let h: TimelapseHarness;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -1,15 +1,15 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../../src/platform/config.ts';
-import { silentLogger } from '../../src/platform/logger.ts';
-import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
-import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { RENDER_JOB_DEFAULTS, RENDER_QUEUE } from '../../src/workers/timelapse/render-job.ts';
-import { RenderWorker } from '../../src/workers/timelapse/render-worker.ts';
-import { RequestLedger } from '../../src/workers/timelapse/request-ledger.ts';
-import type { TimelapseEvent } from '../../src/timelapse/schemas.ts';
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
+import { silentLogger } from '../../../src/platform/logger.ts';
+import type { ObjectStore } from '../../../src/platform/object-store/object-store.ts';
+import type { Warehouse } from '../../../src/warehouse/warehouse.ts';
+import { RENDER_JOB_DEFAULTS, RENDER_QUEUE } from '../../../src/workers/timelapse/render-job.ts';
+import { RenderWorker } from '../../../src/workers/timelapse/render-worker.ts';
+import { RequestLedger } from '../../../src/workers/timelapse/request-ledger.ts';
+import type { TimelapseEvent } from '../../../src/timelapse/schemas.ts';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../../support/redis.ts';
 
 const prefix = uniquePrefix();
 const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
-import { SelectionError, selectFrames } from '../../src/warehouse/selection/select-frames.ts';
+import { DuckDbWarehouse } from '../../../src/warehouse/duckdb-warehouse.ts';
+import { SelectionError, selectFrames } from '../../../src/warehouse/selection/select-frames.ts';
 
 let warehouse: DuckDbWarehouse;
 

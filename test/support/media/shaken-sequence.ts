@@ -1,6 +1,6 @@
 import path from 'node:path';
 import sharp from 'sharp';
-import { nasaFixtures } from '../../support/temp.ts';
+import { nasaFixtures } from '../temp.ts';
 import { seededRandom } from './video-frames.ts';
 
 /** The real Navcam frame (sol 731, 1288x968) shaken sequences are cut from. */

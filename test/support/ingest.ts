@@ -6,7 +6,7 @@ import type { ObjectStore } from '../../src/platform/object-store/object-store.t
 import { HttpClient, type HttpClientOptions } from '../../src/ingest/http-client.ts';
 import { RollingHourLimit } from '../../src/ingest/http/rolling-hour-limit.ts';
 import type { RawEnvelope } from '../../src/timelapse/raw-objects.ts';
-import { fixturesDir, nasaFixtures } from '../support/temp.ts';
+import { fixturesDir, nasaFixtures } from './temp.ts';
 
 export const replayFixtures = path.join(fixturesDir, 'replay');
 /** The real NASA recordings plus the feed responses derived from them. */

@@ -1,11 +1,11 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
-import { splitStatements } from '../../src/warehouse/ddl-folder.ts';
-import { ensureLineageSchema, LINEAGE_SQL_DIR, LineageStore } from '../../src/warehouse/lineage/lineage-store.ts';
-import type { RenderRunRecord } from '../../src/timelapse/lineage-records.ts';
-import { tempDir } from '../support/temp.ts';
+import { DuckDbWarehouse } from '../../../src/warehouse/duckdb-warehouse.ts';
+import { splitStatements } from '../../../src/warehouse/ddl-folder.ts';
+import { ensureLineageSchema, LINEAGE_SQL_DIR, LineageStore } from '../../../src/warehouse/lineage/lineage-store.ts';
+import type { RenderRunRecord } from '../../../src/timelapse/lineage-records.ts';
+import { tempDir } from '../../support/temp.ts';
 
 describe('lineage store', () => {
   let warehouse: DuckDbWarehouse;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rawObjectKey, type RawEnvelope, type Rover, type Source } from '../../src/timelapse/raw-objects.ts';
 import type { ObjectStore } from '../../src/platform/object-store/object-store.ts';
-import { nasaFixtures } from '../support/temp.ts';
+import { nasaFixtures } from './temp.ts';
 
 /** Raw envelopes built from the real NASA fixtures, as the ingestion side writes them. */
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryApiRole } from '../../src/workers/roles.ts';
-import { timelapseRenderRole } from '../../src/workers/timelapse/render-role.ts';
-import { timelapseCommandsRole } from '../../src/workers/timelapse/roles.ts';
-import { startTimelapseHarness, type TimelapseHarness } from './harness.ts';
+import { queryApiRole } from '../../../src/workers/roles.ts';
+import { timelapseRenderRole } from '../../../src/workers/timelapse/render-role.ts';
+import { timelapseCommandsRole } from '../../../src/workers/timelapse/roles.ts';
+import { startTimelapseHarness, type TimelapseHarness } from '../../support/timelapse-harness.ts';
 
 const TIMEOUT_MS = 2000;
 let h: TimelapseHarness;

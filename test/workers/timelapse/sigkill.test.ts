@@ -7,21 +7,21 @@ import { fileURLToPath } from 'node:url';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startReplayServer } from '../../src/ingest/replay/replay-server.ts';
-import { loadConfig } from '../../src/platform/config.ts';
-import { silentLogger } from '../../src/platform/logger.ts';
-import { Runtime } from '../../src/workers/runtime.ts';
-import { selectFrames } from '../../src/warehouse/selection/select-frames.ts';
-import { loadSample } from '../../src/workers/timelapse/offline-sample.ts';
-import { SAMPLE } from '../../src/timelapse/sample.ts';
-import { RENDER_JOB_DEFAULTS, RENDER_QUEUE, RenderJobSchema, type RenderJobInput } from '../../src/workers/timelapse/render-job.ts';
-import { TimelapseCommandSchema } from '../../src/timelapse/schemas.ts';
-import { startTestKafka, type TestKafka } from '../support/kafka.ts';
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { startTestS3 } from '../support/s3.ts';
-import { tempDir } from '../support/temp.ts';
+import { startReplayServer } from '../../../src/ingest/replay/replay-server.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
+import { silentLogger } from '../../../src/platform/logger.ts';
+import { Runtime } from '../../../src/workers/runtime.ts';
+import { selectFrames } from '../../../src/warehouse/selection/select-frames.ts';
+import { loadSample } from '../../../src/workers/timelapse/offline-sample.ts';
+import { SAMPLE } from '../../../src/timelapse/sample.ts';
+import { RENDER_JOB_DEFAULTS, RENDER_QUEUE, RenderJobSchema, type RenderJobInput } from '../../../src/workers/timelapse/render-job.ts';
+import { TimelapseCommandSchema } from '../../../src/timelapse/schemas.ts';
+import { startTestKafka, type TestKafka } from '../../support/kafka.ts';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../../support/redis.ts';
+import { startTestS3 } from '../../support/s3.ts';
+import { tempDir } from '../../support/temp.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const requestId = 'sigkill-1';
 const prefix = `timelapses/perseverance/NAVCAM_LEFT/394-394/${requestId}/`;
 
@@ -48,7 +48,7 @@ async function startSlowImageServer(): Promise<Server> {
 }
 
 function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'timelapse', 'render-worker-child.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'support', 'render-worker-child.ts')], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

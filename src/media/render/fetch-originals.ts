@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
-import type { ObjectStore } from '../../platform/object-store/object-store.ts';
+import { isNotFound, type ObjectStore } from '../../platform/object-store/object-store.ts';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import type { ImageAsset } from '../../timelapse/lineage-records.ts';
 import { keySegment, originalKey } from '../../timelapse/object-keys.ts';
@@ -27,8 +27,6 @@ export interface OriginalsDeps {
   concurrency?: number;
   onDone?: (done: number, total: number) => void;
 }
-
-const isMissing = (error: unknown) => ['NotFound', 'NoSuchKey'].includes((error as { code?: string }).code ?? '');
 
 /** The originals of a selection as they arrive. */
 export interface Originals {
@@ -85,7 +83,7 @@ export async function fetchOriginals(candidates: readonly FrameCandidate[], deps
     try {
       body = await deps.store.getStream(asset.objectKey);
     } catch (error) {
-      if (isMissing(error)) return false;
+      if (isNotFound(error)) return false;
       throw error;
     }
     await pipeline(body, createWriteStream(localPath));

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { ImageAsset, RenderFrameRecord, RenderRunRecord } from '../../timelapse/lineage-records.ts';
 import { ensureDdlFolder, sqlFolder } from '../ddl-folder.ts';
 import { toTimestamp } from '../timestamps.ts';
-import type { Warehouse } from '../warehouse.ts';
+import { serialQueue } from '../serialize.ts';
+import { lowerKeys, type Warehouse } from '../warehouse.ts';
 
 /** `sql/lineage/`. */
 export const LINEAGE_SQL_DIR = sqlFolder('lineage');
@@ -12,8 +13,7 @@ export function ensureLineageSchema(warehouse: Warehouse, sqlDir = LINEAGE_SQL_D
   return ensureDdlFolder(warehouse, sqlDir);
 }
 
-// Column names as written in the SQL; Snowflake returns them upper-cased, DuckDB as written.
-const lowerKeys = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
+// Rows are read through lowerKeys: column names as written in the SQL; Snowflake upper-cases them.
 const num = z.union([z.number(), z.string().transform(Number)]);
 const nullableNum = num.nullable();
 const json = z.string().nullable().transform((text) => (text === null ? null : JSON.parse(text)));
@@ -145,8 +145,8 @@ const FRAME_COLUMNS = ['request_id', 'image_id', 'sol', 'candidate_index', 'fram
 
 const toJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
-/** Lineage writes in flight per warehouse, across every LineageStore over it. */
-const writeChains = new WeakMap<Warehouse, Promise<unknown>>();
+/** Lineage writes, one at a time per warehouse across every LineageStore over it (apart from loads and builds). */
+const lineageWrites = serialQueue();
 
 /**
  * Reads and writes MARS_LINEAGE. Writes are delete-then-insert on the row's key inside one
@@ -158,9 +158,7 @@ export class LineageStore {
   constructor(private readonly warehouse: Warehouse) {}
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = (writeChains.get(this.warehouse) ?? Promise.resolve()).then(fn, fn);
-    writeChains.set(this.warehouse, next.catch(() => undefined));
-    return next;
+    return lineageWrites(this.warehouse, fn);
   }
 
   async findImageAssets(imageIds: readonly string[]): Promise<Map<string, ImageAsset>> {

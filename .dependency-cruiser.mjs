@@ -18,32 +18,15 @@ const folders = layers.flat();
 
 const under = (names) => `^src/(${names.join('|')})/`;
 
-// The media files that still write lineage through the warehouse's LineageStore, until the render
-// stages take a lineage recorder they are handed. Each may import those two warehouse files and
-// nothing else above it; nothing may be added here.
-const pending = {
-  folder: 'media',
-  from: ['^src/media/render-timelapse\\.ts$', '^src/media/originals\\.ts$'],
-  to: ['^src/warehouse/warehouse\\.ts$', '^src/warehouse/lineage/lineage-store\\.ts$'],
-};
-
 const layerRules = layers.flatMap((layer, rank) => {
   const above = layers.slice(rank + 1).flat();
-  return layer.flatMap((folder) => {
-    const forbidden = under([...above, ...layer.filter((peer) => peer !== folder)]);
-    const rule = {
-      name: `layer-${folder}`,
-      comment: `src/${folder} may import only ${layers.slice(0, rank).flat().join(', ') || 'nothing of ours'} besides itself`,
-      severity: 'error',
-      from: { path: under([folder]) },
-      to: { path: forbidden },
-    };
-    if (folder !== pending.folder) return [rule];
-    return [
-      { ...rule, from: { ...rule.from, pathNot: pending.from } },
-      { ...rule, from: { path: pending.from }, to: { path: forbidden, pathNot: pending.to } },
-    ];
-  });
+  return layer.map((folder) => ({
+    name: `layer-${folder}`,
+    comment: `src/${folder} may import only ${layers.slice(0, rank).flat().join(', ') || 'nothing of ours'} besides itself`,
+    severity: 'error',
+    from: { path: under([folder]) },
+    to: { path: under([...above, ...layer.filter((peer) => peer !== folder)]) },
+  }));
 });
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import type { RenderStage } from '../../src/media/render/progress.ts';
-import { ProgressReporter } from '../../src/workers/timelapse/progress-reporter.ts';
-import { TIMELAPSE_STAGES } from '../../src/timelapse/schemas.ts';
+import type { RenderStage } from '../../../src/media/render/progress.ts';
+import { ProgressReporter } from '../../../src/workers/timelapse/progress-reporter.ts';
+import { TIMELAPSE_STAGES } from '../../../src/timelapse/schemas.ts';
 
 it('sends stages only forward and fractions only up, however the overlapping stages report', async () => {
   const sent: Array<[string, number]> = [];

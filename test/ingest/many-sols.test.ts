@@ -9,7 +9,7 @@ import { buildWarehouse } from '../../src/warehouse/build-warehouse.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
 import { seedObjects, startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
-import { allRecordings, configFor, ingestLogger, testHttpClient } from './support.ts';
+import { allRecordings, configFor, ingestLogger, testHttpClient } from '../support/ingest.ts';
 
 let s3: Awaited<ReturnType<typeof startTestS3>>;
 let replay: ReplayServer;

@@ -9,7 +9,7 @@ import { selectFrames } from '../../src/warehouse/selection/select-frames.ts';
 import { WarehouseGalleryData } from '../../src/web/gallery-data.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { fixturesDir, tempDir } from '../support/temp.ts';
-import { envelope, fixtureJson, fixturePhotos, putEnvelope } from './envelopes.ts';
+import { envelope, fixtureJson, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
 
 /**
  * One row per exposure and the camera vocabulary, on real NASA file names: the classic API's

@@ -10,7 +10,7 @@ import { SAMPLE } from '../../src/timelapse/sample.ts';
 import { ingestRole, loaderRole, modelsRole, s3EventsRole, schedulerRole } from '../../src/workers/roles.ts';
 import { opsRole } from '../../src/workers/ops/ops-role.ts';
 import { galleryRole } from '../../src/workers/timelapse/roles.ts';
-import { startTimelapseHarness, type TimelapseHarness } from '../timelapse/harness.ts';
+import { startTimelapseHarness, type TimelapseHarness } from '../support/timelapse-harness.ts';
 import { nasaFixtures } from '../support/temp.ts';
 
 /** Debian's chromium, as CI installs it; never a browser download. */

@@ -8,7 +8,7 @@ import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { spawnServe, type ServeChild } from '../support/serve-child.ts';
 import { nasaFixtures, tempDir, uniqueName } from '../support/temp.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../support/service.ts';
 
 let kafka: TestKafka;
 let s3: Awaited<ReturnType<typeof startTestS3>>;

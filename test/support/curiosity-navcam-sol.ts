@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SAMPLE } from '../../src/timelapse/sample.ts';
-import { nasaFixtures } from '../support/temp.ts';
+import { nasaFixtures } from './temp.ts';
 
 /**
  * A Curiosity Navcam sol, DERIVED for tests (no public recording of a whole Navcam sol exists):

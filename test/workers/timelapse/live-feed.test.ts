@@ -1,19 +1,19 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HttpClient } from '../../src/ingest/http-client.ts';
-import { startReplayServer } from '../../src/ingest/replay/replay-server.ts';
-import { runIngest } from '../../src/ingest/run-ingest.ts';
-import { loadConfig } from '../../src/platform/config.ts';
-import { silentLogger } from '../../src/platform/logger.ts';
-import { buildWarehouse } from '../../src/warehouse/build-warehouse.ts';
-import { DuckDbWarehouse } from '../../src/warehouse/duckdb-warehouse.ts';
-import { selectFrames } from '../../src/warehouse/selection/select-frames.ts';
-import type { Warehouse } from '../../src/warehouse/warehouse.ts';
-import { ROLES } from '../../src/workers/roles.ts';
-import { startTestS3 } from '../support/s3.ts';
-import { tempDir } from '../support/temp.ts';
-import { LEFT_FULL_IDS, NAVCAM_EXPOSURES, NAVCAM_SOL, writeNavcamSol } from './curiosity-navcam-sol.ts';
-import { startTimelapseHarness, type TimelapseHarness } from './harness.ts';
+import { HttpClient } from '../../../src/ingest/http-client.ts';
+import { startReplayServer } from '../../../src/ingest/replay/replay-server.ts';
+import { runIngest } from '../../../src/ingest/run-ingest.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
+import { silentLogger } from '../../../src/platform/logger.ts';
+import { buildWarehouse } from '../../../src/warehouse/build-warehouse.ts';
+import { DuckDbWarehouse } from '../../../src/warehouse/duckdb-warehouse.ts';
+import { selectFrames } from '../../../src/warehouse/selection/select-frames.ts';
+import type { Warehouse } from '../../../src/warehouse/warehouse.ts';
+import { ROLES } from '../../../src/workers/roles.ts';
+import { startTestS3 } from '../../support/s3.ts';
+import { tempDir } from '../../support/temp.ts';
+import { LEFT_FULL_IDS, NAVCAM_EXPOSURES, NAVCAM_SOL, writeNavcamSol } from '../../support/curiosity-navcam-sol.ts';
+import { startTimelapseHarness, type TimelapseHarness } from '../../support/timelapse-harness.ts';
 
 /**
  * The live path: no classic mirror (NASA's archived API answers 404), only MARS_RAW_BASE_URL,

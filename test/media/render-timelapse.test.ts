@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotEnoughFramesError, renderTimelapse, type RenderInput } from '../../src/media/render-timelapse.ts';
-import { timelapseKeys } from '../../src/timelapse/object-keys.ts';
+import { originalKey, timelapseKeys } from '../../src/timelapse/object-keys.ts';
 import { probeVideo } from '../../src/media/probe-video.ts';
 import { WorkerFramePool } from '../../src/media/frame-pool.ts';
 import type { FrameCandidate } from '../../src/timelapse/frame-candidate.ts';
@@ -236,6 +236,29 @@ describe('renderTimelapse', () => {
     expect(await warehouse.query<{ n: number; status: string }>("SELECT count(*) AS n, max(status) AS status FROM MARS_LINEAGE.RENDER_RUNS WHERE request_id = 'req-crash'")).toEqual([
       { n: 1, status: 'completed' },
     ]);
+  });
+
+  it('judges the first cached originals while later ones are still being fetched', async () => {
+    const frames = good.slice(200, 230);
+    const last = originalKey(frames.at(-1)!, 'jpg');
+    let analysed!: () => void;
+    const firstAnalysed = new Promise<void>((resolve) => (analysed = resolve));
+    // The last original is held back until a frame has been measured: a render that fetched
+    // every original before judging would never finish.
+    const store = Object.assign(Object.create(s3.store) as typeof s3.store, {
+      getStream: async (key: string) => {
+        if (key === last) await firstAnalysed;
+        return s3.store.getStream(key);
+      },
+    });
+    const result = await renderTimelapse(input('req-overlap', frames), {
+      ...deps(),
+      store,
+      onProgress: (p) => {
+        if (p.stage === 'analyse' && p.done >= 1) analysed();
+      },
+    });
+    expect(result.framesAccepted).toBe(30);
   });
 
   it('runs two renders at once over one warehouse connection', async () => {

@@ -41,46 +41,62 @@ export const ThresholdsSchema = QualityThresholdsSchema.partial().strict();
 /** The longest sol range one command may ask for: keeps a single render bounded. */
 export const MAX_SOL_SPAN = 200;
 
-export const TimelapseCommandSchema = z
-  .object({
-    requestId: RequestIdSchema,
-    rover: RoverSchema,
-    camera: CameraSchema,
-    solStart: sol,
-    solEnd: sol,
-    eye: EyeSchema.optional(),
-    /** Only the frames of this command sequence within the sols (NCAM00545; MARS_GOLD.TIMELAPSE_CANDIDATES lists them). */
-    sequenceId: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^[A-Z0-9_]{1,40}$/, { message: 'expected a sequence id such as NCAM00545' })
-      .optional(),
-    fps: z.number().int().min(1).max(60).optional(),
-    width: RenderOptionsSchema.shape.width,
-    height: RenderOptionsSchema.shape.height,
-    thresholds: ThresholdsSchema.optional(),
-    format: RenderFormatSchema.optional(),
-    fit: z.enum(['letterbox', 'crop']).optional(),
-    levelBrightness: z.boolean().optional(),
-    caption: z.boolean().optional(),
-    /** Also publish a stabilised video (`stabilised.mp4`). */
-    stabilise: z.boolean().optional(),
-    /** `motion`: also publish the motion view (`motion.mp4`), of the stabilised frames when stabilising. */
-    mode: RenderModeSchema.optional(),
-    /** The motion view alone (`single`) or beside the frame (`side-by-side`). */
-    layout: MotionLayoutSchema.optional(),
-    /** Frames in the motion view's running median (odd, 3-31; default 9). */
-    motionWindow: MotionWindowSchema.optional(),
-    /** Who asked (the CLI, the gallery, `mars start`): shown in the gallery, never trusted. */
-    requestedBy: z.string().max(100).optional(),
-  })
-  .refine((c) => c.solEnd >= c.solStart, { message: 'solEnd must not be before solStart', path: ['solEnd'] })
-  .refine((c) => c.solEnd - c.solStart < MAX_SOL_SPAN, {
-    message: `a command covers at most ${MAX_SOL_SPAN} sols`,
-    path: ['solEnd'],
-  });
+const commandFields = z.object({
+  requestId: RequestIdSchema,
+  rover: RoverSchema,
+  camera: CameraSchema,
+  solStart: sol,
+  solEnd: sol,
+  eye: EyeSchema.optional(),
+  /** Only the frames of this command sequence within the sols (NCAM00545; MARS_GOLD.TIMELAPSE_CANDIDATES lists them). */
+  sequenceId: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9_]{1,40}$/, { message: 'expected a sequence id such as NCAM00545' })
+    .optional(),
+  fps: z.number().int().min(1).max(60).optional(),
+  width: RenderOptionsSchema.shape.width,
+  height: RenderOptionsSchema.shape.height,
+  thresholds: ThresholdsSchema.optional(),
+  format: RenderFormatSchema.optional(),
+  fit: z.enum(['letterbox', 'crop']).optional(),
+  levelBrightness: z.boolean().optional(),
+  caption: z.boolean().optional(),
+  /** Also publish a stabilised video (`stabilised.mp4`). */
+  stabilise: z.boolean().optional(),
+  /** `motion`: also publish the motion view (`motion.mp4`), of the stabilised frames when stabilising. */
+  mode: RenderModeSchema.optional(),
+  /** The motion view alone (`single`) or beside the frame (`side-by-side`). */
+  layout: MotionLayoutSchema.optional(),
+  /** Frames in the motion view's running median (odd, 3-31; default 9). */
+  motionWindow: MotionWindowSchema.optional(),
+  /** Who asked (the CLI, the gallery, `mars start`): shown in the gallery, never trusted. */
+  requestedBy: z.string().max(100).optional(),
+});
+
+function checkSols(c: { solStart: number; solEnd: number }, ctx: z.RefinementCtx): void {
+  if (c.solEnd < c.solStart) ctx.addIssue({ code: 'custom', message: 'solEnd must not be before solStart', path: ['solEnd'] });
+  else if (c.solEnd - c.solStart >= MAX_SOL_SPAN) ctx.addIssue({ code: 'custom', message: `a command covers at most ${MAX_SOL_SPAN} sols`, path: ['solEnd'] });
+}
+
+/** A command with its sols: what the handler renders, and what the CLI and the gallery send. */
+export const TimelapseCommandSchema = commandFields.superRefine(checkSols);
 export type TimelapseCommand = z.infer<typeof TimelapseCommandSchema>;
+
+/**
+ * What `timelapse-commands` carries: a command with its sols, or a `sequenceId` instead of them
+ * (the handler finds the sequence's sols in MARS_GOLD.TIMELAPSE_CANDIDATES).
+ */
+export const TimelapseCommandMessageSchema = commandFields.extend({ solStart: sol.optional(), solEnd: sol.optional() }).superRefine((c, ctx) => {
+  if (c.solStart !== undefined && c.solEnd !== undefined) return checkSols({ solStart: c.solStart, solEnd: c.solEnd }, ctx);
+  if (c.solStart !== undefined || c.solEnd !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected both solStart and solEnd, or neither', path: [c.solStart === undefined ? 'solStart' : 'solEnd'] });
+  } else if (c.sequenceId === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected solStart and solEnd, or a sequenceId', path: ['solStart'] });
+  }
+});
+export type TimelapseCommandMessage = z.infer<typeof TimelapseCommandMessageSchema>;
 
 export const TIMELAPSE_STAGES = ['resolve', 'ingest', 'queued', 'download', 'analyse', 'normalise', 'encode', 'publish'] as const;
 export const StageSchema = z.enum(TIMELAPSE_STAGES);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IngestRequestSchema, type IngestRequest } from './ingest-request.ts';
 import { MinioEventSchema } from './minio-event.ts';
-import { TimelapseCommandSchema, TimelapseEventSchema } from './schemas.ts';
+import { TimelapseCommandMessageSchema, TimelapseEventSchema } from './schemas.ts';
 
 /**
  * The topics of the product's contract and the zod schema of each one's values. Producers
@@ -100,6 +100,6 @@ export const Topics = {
 
 /** The timelapse topics of the contract, with the schemas both ends check. */
 export const TimelapseTopics = {
-  commands: defineTopic(TOPIC_NAMES.timelapseCommands, TimelapseCommandSchema),
+  commands: defineTopic(TOPIC_NAMES.timelapseCommands, TimelapseCommandMessageSchema),
   events: defineTopic(TOPIC_NAMES.timelapseEvents, TimelapseEventSchema),
 } as const;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RenderOptionsSchema } from '../../src/timelapse/render-options.ts';
 import { renderOptionsOf } from '../../src/workers/timelapse/render-worker.ts';
-import { TimelapseCommandSchema, TimelapseEventSchema, timelapseEvent } from '../../src/timelapse/schemas.ts';
+import { TimelapseCommandMessageSchema, TimelapseCommandSchema, TimelapseEventSchema, timelapseEvent } from '../../src/timelapse/schemas.ts';
 
 const base = { requestId: 'r-1', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 394, solEnd: 394 };
 const problems = (value: unknown) => {
@@ -37,6 +37,30 @@ describe('timelapse command', () => {
     expect(motion).toEqual({ ...defaults, stabilise: true, mode: 'motion', layout: 'side-by-side', motionWindow: 5 });
     expect(problems({ ...base, mode: 'slow' })).toHaveLength(1);
     expect(problems({ ...base, motionWindow: 8 })).toEqual(['motionWindow: expected an odd motion window (the frame in the middle)']);
+  });
+});
+
+describe('a timelapse-commands message', () => {
+  const messageProblems = (value: unknown) => {
+    const parsed = TimelapseCommandMessageSchema.safeParse(value);
+    return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+  const { solStart: _s, solEnd: _e, ...noSols } = base;
+
+  it('carries sols, or a sequence id instead of them, and an eye', () => {
+    expect(TimelapseCommandMessageSchema.parse({ ...noSols, camera: 'navcam', sequenceId: 'ncam00545', eye: 'right' })).toEqual({
+      ...noSols,
+      camera: 'NAVCAM',
+      sequenceId: 'NCAM00545',
+      eye: 'right',
+    });
+    expect(TimelapseCommandMessageSchema.parse({ ...base, sequenceId: 'NCAM02394' })).toEqual({ ...base, sequenceId: 'NCAM02394' });
+    expect(messageProblems(noSols)).toEqual(['solStart: expected solStart and solEnd, or a sequenceId']);
+    expect(messageProblems({ ...noSols, solStart: 3, sequenceId: 'NCAM00545' })).toEqual(['solEnd: expected both solStart and solEnd, or neither']);
+    expect(messageProblems({ ...base, solStart: 10, solEnd: 5 })).toEqual(['solEnd: solEnd must not be before solStart']);
+    expect(messageProblems({ ...base, eye: 'both' })).toHaveLength(1);
+    // The command the handler renders always has its sols.
+    expect(problems({ ...noSols, sequenceId: 'NCAM00545' })).toHaveLength(2);
   });
 });
 

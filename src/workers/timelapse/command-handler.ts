@@ -9,10 +9,18 @@ import type { Logger } from '../../platform/logger.ts';
 import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import { LineageStore } from '../../warehouse/lineage/lineage-store.ts';
 import { SelectionError, selectFrames } from '../../warehouse/selection/select-frames.ts';
-import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { lowerKeys, type Warehouse } from '../../warehouse/warehouse.ts';
 import { RENDER_JOB_DEFAULTS, RenderJobSchema, type RenderJobInput } from './render-job.ts';
 import type { LedgerRecord, RequestLedger } from './request-ledger.ts';
-import { timelapseEvent, type DistributiveOmit, type TimelapseCommand, type TimelapseEvent } from '../../timelapse/schemas.ts';
+import {
+  MAX_SOL_SPAN,
+  TimelapseCommandSchema,
+  timelapseEvent,
+  type DistributiveOmit,
+  type TimelapseCommand,
+  type TimelapseCommandMessage,
+  type TimelapseEvent,
+} from '../../timelapse/schemas.ts';
 
 export interface CommandHandlerDeps {
   warehouse: Warehouse;
@@ -57,8 +65,8 @@ export class TimelapseCommandHandler {
     this.now = deps.now ?? (() => new Date());
   }
 
-  readonly handle = async (command: TimelapseCommand): Promise<void> => {
-    const { requestId } = command;
+  readonly handle = async (message: TimelapseCommandMessage): Promise<void> => {
+    const { requestId } = message;
     const record = (await this.deps.ledger.get(requestId)) ?? (await this.restoreFromLineage(requestId));
     if (record && record.state !== 'resolving') {
       this.logger.info({ requestId, state: record.state }, 'repeated request: answering with what is known');
@@ -72,6 +80,11 @@ export class TimelapseCommandHandler {
       return;
     }
 
+    const command = await this.withSols(message);
+    if (typeof command === 'string') {
+      await this.fail(requestId, command);
+      return;
+    }
     const missingSols = await this.missingSols(command.rover, command.solStart, command.solEnd);
     let frames: FrameCandidate[] | null = null;
     if (missingSols.length === 0) {
@@ -155,6 +168,27 @@ export class TimelapseCommandHandler {
     this.logger.info({ requestId, state: record.state }, 'request unknown to the ledger but recorded in the lineage: restoring it');
     await this.deps.ledger.set(requestId, record, this.now());
     return (await this.deps.ledger.get(requestId))!;
+  }
+
+  /**
+   * The command with its sols: as sent, or, for a sequence asked for without sols, the sols
+   * MARS_GOLD.TIMELAPSE_CANDIDATES lists it on. A string is the reason it has none.
+   */
+  private async withSols(message: TimelapseCommandMessage): Promise<TimelapseCommand | string> {
+    if (message.solStart !== undefined && message.solEnd !== undefined) return TimelapseCommandSchema.parse(message);
+    const [row] = await this.deps.warehouse.query(
+      `SELECT MIN(sol_start) AS sol_start, MAX(sol_end) AS sol_end FROM MARS_GOLD.TIMELAPSE_CANDIDATES
+        WHERE kind = 'sequence' AND rover_name = ? AND UPPER(sequence_id) = ?`,
+      [message.rover, message.sequenceId],
+    );
+    const sols = row ? lowerKeys(row) : {};
+    if (sols.sol_start === null || sols.sol_start === undefined) {
+      return `sequence ${message.sequenceId} of ${message.rover} is not in the warehouse (MARS_GOLD.TIMELAPSE_CANDIDATES); give solStart and solEnd to have those sols ingested`;
+    }
+    const solEnd = Number(sols.sol_end);
+    // A sequence id that recurs over a longer span keeps its latest sols.
+    const solStart = Math.max(Number(sols.sol_start), solEnd - MAX_SOL_SPAN + 1);
+    return TimelapseCommandSchema.parse({ ...message, solStart, solEnd });
   }
 
   /** Sols of the range with no raw photo or feed object (the sol index): never ingested. */

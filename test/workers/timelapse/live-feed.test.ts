@@ -149,3 +149,20 @@ it('gives the same candidates when the classic response came first', async () =>
     await tmp.cleanup();
   }
 }, 180_000);
+
+it('renders a sequence asked for instead of sols, and fails one the warehouse does not know with the reason', async () => {
+  const { final } = await h.request({ requestId: 'live-sequence', rover: 'curiosity', camera: 'NAVCAM', sequenceId: 'NCAM00545' });
+  expect(final, JSON.stringify(final)).toMatchObject({ status: 'completed' });
+  if (final.status === 'completed') expect(final.keys.video).toBe(`timelapses/curiosity/NAVCAM/${NAVCAM_SOL}-${NAVCAM_SOL}/live-sequence/video.mp4`);
+  const warehouse = await h.runtime.warehouse();
+  const frames = await warehouse.query<{ image_id: string }>(
+    `SELECT image_id FROM MARS_LINEAGE.RENDER_FRAMES WHERE request_id = 'live-sequence' ORDER BY candidate_index`,
+  );
+  expect(frames.map((f) => f.image_id)).toEqual(LEFT_FULL_IDS);
+
+  const unknown = await h.request({ requestId: 'live-no-sequence', rover: 'curiosity', camera: 'NAVCAM', sequenceId: 'NCAM99999' });
+  expect(unknown.final).toMatchObject({
+    status: 'failed',
+    reason: 'sequence NCAM99999 of curiosity is not in the warehouse (MARS_GOLD.TIMELAPSE_CANDIDATES); give solStart and solEnd to have those sols ingested',
+  });
+}, 180_000);

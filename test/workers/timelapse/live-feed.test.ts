@@ -55,7 +55,7 @@ async function ingestClassic(store: Parameters<typeof runIngest>[1]['store']): P
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 150_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -120,7 +120,7 @@ it('changes no candidate when the classic response for the same sol is ingested 
   // One row per exposure: the classic photos joined the feed's rows (every one but the thumbnails).
   expect(merged).toEqual({ n: NAVCAM_EXPOSURES.length, classic: NAVCAM_EXPOSURES.filter((e) => e.sampleType !== 'thumbnail').length });
   expect(await frameIds(warehouse)).toEqual(before);
-}, 120_000);
+}, 180_000);
 
 it('gives the same candidates when the classic response came first', async () => {
   const s3 = await startTestS3();

@@ -52,6 +52,7 @@ describe('the pipeline page', () => {
     expect(html).toContain('Not available yet: Table MARS_OPS.BUILDS does not exist');
     expect(html).toContain('No ingest job has run yet.');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).toContain('<a href="/pipeline">Pipeline</a>');
   });
 
   it('says ages in the largest fitting unit', () => {

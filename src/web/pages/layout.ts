@@ -9,6 +9,7 @@ header { padding:14px 28px; border-bottom:1px solid var(--line); display:flex; a
 header h1 { margin:0; font-size:20px; letter-spacing:.02em; }
 header a { color:var(--text); text-decoration:none; }
 header span { color:var(--muted); font-size:13px; }
+header nav { margin-left:auto; display:flex; gap:16px; font-size:14px; }
 main { padding:20px 28px 40px; max-width:1280px; }
 h2 { font-size:17px; margin:26px 0 10px; }
 a { color:var(--accent); }
@@ -66,7 +67,7 @@ export function page(title: string, body: SafeHtml, script?: SafeHtml): string {
 <style>${styles}</style>
 </head>
 <body>
-<header><h1><a href="/">Mars timelapses</a></h1><span>NASA rover imagery, frame by frame, traced to its source</span></header>
+<header><h1><a href="/">Mars timelapses</a></h1><span>NASA rover imagery, frame by frame, traced to its source</span><nav><a href="/">Timelapses</a><a href="/pipeline">Pipeline</a></nav></header>
 <main>${body}</main>
 ${script ? html`<script>${script}</script>` : ''}
 </body>

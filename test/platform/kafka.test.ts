@@ -121,6 +121,33 @@ describe('Kafka plumbing on the mock cluster', () => {
     expect(letters.map((l) => l.reason)).toEqual(['invalid-json']);
   }, 90_000);
 
+  it('keeps its group membership through a handler longer than the session timeout', async () => {
+    const topic = defineTopic(uniqueName('slow'), Greeting);
+    const handled: string[] = [];
+    const consumer = new TopicConsumer({
+      kafka: createKafkaClient({ brokers: env.brokers, clientId: 'test', logger: silentLogger }),
+      groupId: uniqueName('group'),
+      topic,
+      producer,
+      logger: silentLogger,
+      sessionTimeoutMs: 6000,
+      handler: async (value) => {
+        if (value.name === 'slow') await new Promise((resolve) => setTimeout(resolve, 10_000));
+        handled.push(value.name);
+      },
+    });
+    try {
+      await env.send(topic.name, ['{"name":"slow"}'], 'k');
+      await consumer.start();
+      await expect.poll(() => handled, { timeout: 60_000, interval: 200 }).toEqual(['slow']);
+      await env.send(topic.name, ['{"name":"after"}'], 'k');
+      await expect.poll(() => handled, { timeout: 30_000, interval: 200 }).toEqual(['slow', 'after']);
+      expect(consumer.healthy()).toBe(true);
+    } finally {
+      await consumer.close();
+    }
+  }, 120_000);
+
   it('commits only handled messages: a message in hand at shutdown is handed back', async () => {
     const topic = defineTopic(uniqueName('handback'), Greeting);
     const groupId = uniqueName('group');

@@ -129,7 +129,14 @@ export class TopicConsumer<T> implements Service {
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
-      await this.process(batch.topic, batch.partition, message);
+      // A handler longer than the session timeout (a big load on a busy machine) must not cost
+      // the consumer its group membership: the coordinator would forget it and kafkajs give up.
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), KAFKA_DEFAULTS.heartbeatIntervalMs);
+      try {
+        await this.process(batch.topic, batch.partition, message);
+      } finally {
+        clearInterval(beat);
+      }
       // The work is durable (or dead-lettered): only now may the group move past it.
       await this.consumer.commitOffsets([
         { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },

@@ -9,7 +9,7 @@ import { renderModel } from '../../src/warehouse/models/render.ts';
 import type { Row } from '../../src/warehouse/warehouse.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { PHOTO_FIXTURES, derivedFeedItems, envelope, fixtureJson, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
-import { TranspiledSnowflake } from './transpiled-snowflake.ts';
+import { TranspiledSnowflake } from '../support/transpiled-snowflake.ts';
 
 /**
  * The Snowflake rendering executed: one warehouse is built natively on DuckDB, the other through

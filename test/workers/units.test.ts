@@ -108,6 +108,7 @@ describe('roles and job keys', () => {
       's3-events',
       'loader',
       'models',
+      'ops',
       'scheduler',
       'ingest',
       'timelapse-commands',
@@ -116,7 +117,7 @@ describe('roles and job keys', () => {
       'gallery',
     ]);
     expect(() => selectRoles(ROLES, ['loader', 'render'])).toThrow(
-      'Expected roles among s3-events, loader, models, scheduler, ingest, timelapse-commands, timelapse-render, query-api, gallery but received render',
+      'Expected roles among s3-events, loader, models, ops, scheduler, ingest, timelapse-commands, timelapse-render, query-api, gallery but received render',
     );
   });
 

@@ -1,22 +1,25 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { runMetadataBench } from './metadata.ts';
 
 /**
- * `npm run bench`: the metadata pipeline's figures, then the media pipeline's when present.
- * `npm run bench -- media` (or `-- metadata`) runs only that one.
+ * `npm run bench [-- metadata|media ...] [--records N]`: the named benches (default both), the
+ * metadata one over N photo records (default 520,000).
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
-const BENCHES = ['metadata', 'media'];
-const unknown = only.filter((name) => !BENCHES.includes(name));
-if (unknown.length > 0) throw new Error(`Expected a bench name (${BENCHES.join(', ')}) but received ${JSON.stringify(unknown.join(' '))}`);
-const wanted = (name: string) => only.length === 0 || only.includes(name);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { records: { type: 'string' } } });
+const known = ['metadata', 'media'];
+const unknown = positionals.filter((name) => !known.includes(name));
+if (unknown.length > 0) throw new Error(`Expected bench names among ${known.join(', ')} but received ${unknown.join(', ')}`);
+const selected = positionals.length > 0 ? positionals : known;
+const records = values.records === undefined ? undefined : Number(values.records);
+if (records !== undefined && !(Number.isSafeInteger(records) && records > 0)) throw new Error(`Expected a positive integer for --records but received ${values.records}`);
 
-if (wanted('metadata')) await runMetadataBench();
+if (selected.includes('metadata')) await runMetadataBench({ photos: records });
 const media = path.join(here, 'media.ts');
-if (wanted('media') && existsSync(media)) {
+if (selected.includes('media') && existsSync(media)) {
   const { runMediaBench } = (await import(media)) as { runMediaBench: () => Promise<void> };
   await runMediaBench();
 }

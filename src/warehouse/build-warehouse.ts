@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { ensureBronzeSchema } from './bronze.ts';
-import { checkOriginals, type OriginalsCheck } from './check-originals.ts';
+import { inputsDigest, latestLoadId, readBuildState, writeBuildState } from './build-state.ts';
+import { checkOriginals, MISSING_ORIGINALS_TABLE, type OriginalsCheck } from './check-originals.ts';
 import { OpsStore } from './ops/ops-store.ts';
 import { runDataTests, type DataTestResult } from './data-tests/run-data-tests.ts';
 import { loadPending, type PendingSummary } from './loader.ts';
@@ -47,13 +48,22 @@ export interface BuildSummary {
   /** True when no data test failed; warnings do not count (refused raw objects are in `load.rejections`). */
   ok: boolean;
   ms: number;
+  /** True when nothing was new since the last complete build: no model rebuilt, no data test run (its results stand). */
+  unchanged: boolean;
   /** Where the time went, in milliseconds. */
   timings: { load: number; models: number; tests: number };
+}
+
+/** What the originals check found missing: PHOTO_ANOMALIES reads it, and no load id marks its changes. */
+async function missingOriginalKeys(warehouse: Warehouse): Promise<string[]> {
+  return (await warehouse.query(`SELECT object_key FROM ${MISSING_ORIGINALS_TABLE} ORDER BY object_key`)).map((row) => String(Object.values(row)[0]));
 }
 
 /**
  * `mars warehouse build`, and what the service runs after loads: take every pending raw
  * object into Bronze, build Silver and Gold in dependency order, then run the data tests.
+ * When the ledger holds no load newer than the last complete build's and nothing else it read
+ * changed, that build's tables and test results stand: nothing is rebuilt or re-tested.
  */
 export async function buildWarehouse(options: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
@@ -70,8 +80,18 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildSummar
   });
   // Models and tests see one consistent Bronze: loads arriving meanwhile wait for the next build.
   const loadMs = performance.now() - loadStarted;
-  const { originals, models, tests, testsMs } = await serialize(warehouse, async () => {
+  const { originals, models, tests, testsMs, unchanged } = await serialize(warehouse, async () => {
     const originals = await checkOriginals({ warehouse, store: options.store, logger });
+    const wantTests = options.test !== false;
+    // Read before the models: a load committed while they run has a larger id and is built next time.
+    const lastLoadId = await latestLoadId(warehouse);
+    const digest = inputsDigest(project, await missingOriginalKeys(warehouse));
+    const previous = await readBuildState(warehouse);
+    if (previous && previous.lastLoadId === lastLoadId && previous.inputsDigest === digest && (previous.tests !== null || !wantTests)) {
+      // Nothing new since the last complete build: its tables and test results stand.
+      const models = previous.models.map((m) => ({ ...m, merged: m.materialized === 'incremental' ? 0 : undefined, ms: 0 }));
+      return { originals, models, tests: wantTests ? previous.tests! : [], testsMs: 0, unchanged: true };
+    }
     const models = await runModels({
       warehouse,
       project,
@@ -80,9 +100,11 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildSummar
       onProgress: (p) => onProgress?.({ stage: 'models', done: p.done, total: p.total, item: p.model }),
     });
     const testsStarted = performance.now();
-    const tests = options.test === false ? [] : await runDataTests({ warehouse, logger, project });
+    const tests = wantTests ? await runDataTests({ warehouse, logger, project }) : [];
     if (tests.length > 0) onProgress?.({ stage: 'tests', done: tests.length, total: tests.length, item: 'data tests' });
-    return { originals, models, tests, testsMs: performance.now() - testsStarted };
+    const testsMs = performance.now() - testsStarted;
+    await writeBuildState(warehouse, { lastLoadId, inputsDigest: digest, models, tests: wantTests ? tests : null });
+    return { originals, models, tests, testsMs, unchanged: false };
   });
   const testsFailed = tests.filter((t) => t.status === 'fail').length;
   const testsWarned = tests.filter((t) => t.status === 'warn').length;
@@ -95,6 +117,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildSummar
     testsWarned,
     testsFailed,
     ok: testsFailed === 0,
+    unchanged,
     ms: performance.now() - started,
     timings: { load: loadMs, models: models.reduce((n, m) => n + m.ms, 0), tests: testsMs },
   };
@@ -111,7 +134,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildSummar
     });
   }
   logger.child({ module: 'build' }).info(
-    { loaded: load.loaded, rows: load.rows, rejected: load.rejected, models: models.length, testsWarned, testsFailed, ms: Math.round(summary.ms) },
+    { loaded: load.loaded, rows: load.rows, rejected: load.rejected, unchanged, models: models.length, testsWarned, testsFailed, ms: Math.round(summary.ms) },
     'warehouse built',
   );
   return summary;

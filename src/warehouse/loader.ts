@@ -9,7 +9,8 @@ import { isNotFound, type ObjectStore } from '../platform/object-store/object-st
 import { BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
 import { loadWithBinds } from './bronze-binds.ts';
 import { insertWithDuckDb, inspectWithDuckDb } from './bronze-duckdb.ts';
-import { RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
+import { envelopeProblemIn, RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
+import { errorMessage } from '../platform/errors.ts';
 import { serialize } from './serialize.ts';
 import { stagingDir } from './staging.ts';
 import { lowerKeys, type Row, type Warehouse } from './warehouse.ts';
@@ -65,12 +66,11 @@ async function ledgerVerdicts(warehouse: Warehouse, requests: LoadRequest[]): Pr
 const id = (r: LoadRequest) => `${r.key}\u0000${r.etag}`;
 
 /**
- * Takes downloaded objects into Bronze under the warehouse lock: one transaction per batch on
- * DuckDB, one per object elsewhere. The ledger rows (loaded or refused, with the reason) are
- * written in the same transaction as the Bronze rows.
+ * Takes downloaded objects into Bronze under the warehouse lock: one transaction for the whole
+ * set. The ledger rows (loaded or refused, with the reason) are written in the same transaction
+ * as the Bronze rows.
  */
-async function commitObjects(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<string, LoadResult>> {
-  const logger = deps.logger.child({ module: 'loader' });
+function commitObjects(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<string, LoadResult>> {
   return serialize(deps.warehouse, async () => {
     const results = new Map<string, LoadResult>();
     // Checked again under the lock: a concurrent call may have loaded some meanwhile.
@@ -80,60 +80,100 @@ async function commitObjects(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<str
       if (verdict) results.set(id(job), { loaded: false, table: job.table, rows: 0, reason: verdict });
       return !verdict;
     });
-    if (fresh.length === 0) return results;
-    const loadedAt = sqlTimestamp((deps.now ?? (() => new Date()))().toISOString());
-    const ledger = (job: Fetched, loadId: number, status: 'loaded' | 'rejected', count: number, reason: string | null) => [
-      job.key,
-      job.etag,
-      loadId,
-      sourceOfKey(job.key),
-      job.table,
-      count,
-      status,
-      reason,
-      loadedAt,
-    ];
-    const inspected = deps.warehouse.dialect === 'duckdb' ? await inspectWithDuckDb(deps.warehouse, fresh) : undefined;
-    await deps.warehouse.transaction(async (tx) => {
-      let loadId = await nextLoadId(tx);
-      const rows: unknown[][] = [];
-      if (inspected) {
-        const accepted = inspected.accepted.map((a) => ({ ...a, loadId: loadId++ }));
-        await insertWithDuckDb(tx, accepted, loadedAt);
-        for (const a of accepted) {
-          rows.push(ledger(a.job, a.loadId, 'loaded', a.count, null));
-          results.set(id(a.job), { loaded: true, table: a.job.table, rows: a.count });
-        }
-        for (const r of inspected.refused) {
-          rows.push(ledger(r.job, loadId++, 'rejected', 0, r.reason));
-          results.set(id(r.job), { loaded: false, table: r.job.table, rows: 0, reason: r.reason });
-        }
-      } else {
-        for (const job of fresh) {
-          try {
-            const count = await loadWithBinds(tx, job, loadId, loadedAt);
-            rows.push(ledger(job, loadId++, 'loaded', count, null));
-            results.set(id(job), { loaded: true, table: job.table, rows: count });
-          } catch (error) {
-            if (!(error instanceof RejectedObject)) throw error;
-            rows.push(ledger(job, loadId++, 'rejected', 0, error.message));
-            results.set(id(job), { loaded: false, table: job.table, rows: 0, reason: error.message });
-          }
-        }
+    if (fresh.length > 0) {
+      const committed = deps.warehouse.dialect === 'duckdb' ? await commitWithDuckDb(deps, fresh) : await commitWithBinds(deps, fresh);
+      const logger = deps.logger.child({ module: 'loader' });
+      for (const job of fresh) {
+        const result = committed.get(id(job))!;
+        results.set(id(job), result);
+        if (result.loaded) logger.info({ key: job.key, etag: job.etag, table: job.table, rows: result.rows }, 'raw object loaded');
+        else logger.warn({ key: job.key, etag: job.etag, reason: result.reason }, 'raw object refused');
       }
-      const ts = tx.dialect === 'duckdb' ? 'TIMESTAMP' : 'TIMESTAMP_NTZ';
-      const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS ${ts}))`;
-      for (let start = 0; start < rows.length; start += 200) {
-        const slice = rows.slice(start, start + 200);
-        await tx.exec(`INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(', ')}) VALUES ${slice.map(() => tuple).join(', ')}`, slice.flat());
-      }
-    });
-    for (const job of fresh) {
-      const result = results.get(id(job))!;
-      if (result.loaded) logger.info({ key: job.key, etag: job.etag, table: job.table, rows: result.rows }, 'raw object loaded');
-      else logger.warn({ key: job.key, etag: job.etag, reason: result.reason }, 'raw object refused');
     }
     return results;
+  });
+}
+
+interface LedgerEntry {
+  job: Fetched;
+  loadId: number;
+  count: number;
+  /** Null when loaded. */
+  refused: string | null;
+}
+
+const loadedAtOf = (deps: LoaderDeps) => sqlTimestamp((deps.now ?? (() => new Date()))().toISOString());
+
+/** The ledger rows of one transaction, as multi-row INSERTs of bound values. */
+async function writeLedger(tx: Warehouse, entries: LedgerEntry[], loadedAt: string): Promise<Map<string, LoadResult>> {
+  const ts = tx.dialect === 'duckdb' ? 'TIMESTAMP' : 'TIMESTAMP_NTZ';
+  const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS ${ts}))`;
+  for (let start = 0; start < entries.length; start += 200) {
+    const slice = entries.slice(start, start + 200);
+    const values = slice.flatMap((e) => [e.job.key, e.job.etag, e.loadId, sourceOfKey(e.job.key), e.job.table, e.count, e.refused ? 'rejected' : 'loaded', e.refused, loadedAt]);
+    await tx.exec(`INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(', ')}) VALUES ${slice.map(() => tuple).join(', ')}`, values);
+  }
+  return new Map(
+    entries.map((e) => [id(e.job), e.refused ? { loaded: false, table: e.job.table, rows: 0, reason: e.refused } : { loaded: true, table: e.job.table, rows: e.count }]),
+  );
+}
+
+/**
+ * DuckDB reads the files itself: their headers first (checked with zod), then one INSERT per
+ * Bronze table in one transaction with the ledger. A file whose records DuckDB cannot take
+ * fails the whole statement; then the files are committed one by one, and the one that fails
+ * alone is refused with the reason Node finds in it.
+ */
+async function commitWithDuckDb(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<string, LoadResult>> {
+  const loadedAt = loadedAtOf(deps);
+  const inspected = await inspectWithDuckDb(deps.warehouse, jobs);
+  try {
+    return await deps.warehouse.transaction(async (tx) => {
+      let loadId = await nextLoadId(tx);
+      const accepted = inspected.accepted.map((a) => ({ ...a, loadId: loadId++ }));
+      const counts = await insertWithDuckDb(tx, accepted, loadedAt);
+      const entries: LedgerEntry[] = [];
+      for (const a of accepted) {
+        const count = counts.get(a.loadId) ?? 0;
+        // No row: an empty list, or no list at all (which the header read does not see).
+        const refused = count === 0 ? await envelopeProblemIn(a.job.file) : null;
+        entries.push({ job: a.job, loadId: a.loadId, count, refused });
+      }
+      for (const r of inspected.refused) entries.push({ job: r.job, loadId: loadId++, count: 0, refused: r.reason });
+      return writeLedger(tx, entries, loadedAt);
+    });
+  } catch (error) {
+    if (jobs.length > 1) {
+      // Smaller statements also get past a passing shortage of memory.
+      const results = new Map<string, LoadResult>();
+      for (const job of jobs) for (const [key, result] of await commitWithDuckDb(deps, [job])) results.set(key, result);
+      return results;
+    }
+    const job = jobs[0]!;
+    // A sound envelope the engine failed on is the engine's trouble (disk, memory): not recorded, retried later.
+    const reason = await envelopeProblemIn(job.file);
+    if (reason === null) throw error;
+    deps.logger.child({ module: 'loader' }).debug({ key: job.key, error: errorMessage(error) }, 'DuckDB could not take the records');
+    return deps.warehouse.transaction(async (tx) => writeLedger(tx, [{ job, loadId: await nextLoadId(tx), count: 0, refused: reason }], loadedAt));
+  }
+}
+
+/** Any other engine (Snowflake): parsed in Node, bound multi-row INSERTs, one transaction. */
+async function commitWithBinds(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<string, LoadResult>> {
+  const loadedAt = loadedAtOf(deps);
+  return deps.warehouse.transaction(async (tx) => {
+    let loadId = await nextLoadId(tx);
+    const entries: LedgerEntry[] = [];
+    for (const job of jobs) {
+      try {
+        entries.push({ job, loadId, count: await loadWithBinds(tx, job, loadId, loadedAt), refused: null });
+      } catch (error) {
+        if (!(error instanceof RejectedObject)) throw error;
+        entries.push({ job, loadId, count: 0, refused: error.message });
+      }
+      loadId += 1;
+    }
+    return writeLedger(tx, entries, loadedAt);
   });
 }
 
@@ -189,10 +229,11 @@ export type LoadProgress = (p: { done: number; total: number; key: string }) => 
 /**
  * Lists raw/ and loads every object version the ledger has not seen (what `warehouse build`
  * does first). Objects are downloaded `concurrency` at a time (default 4) while the previous
- * batch of `batchSize` objects (default 32) is committed in one transaction.
+ * batch is committed in one transaction; a batch holds up to `batchSize` objects (default 512)
+ * and `batchBytes` (default 128 MiB): few transactions, each a few large statements.
  */
 export async function loadPending(
-  deps: LoaderDeps & { onProgress?: LoadProgress; concurrency?: number; batchSize?: number },
+  deps: LoaderDeps & { onProgress?: LoadProgress; concurrency?: number; batchSize?: number; batchBytes?: number },
 ): Promise<PendingSummary> {
   await ensureBronzeSchema(deps.warehouse);
   const seen = new Set(
@@ -201,14 +242,15 @@ export async function loadPending(
       return `${String(k)}\u0000${String(e)}`;
     }),
   );
-  const candidates: LoadRequest[] = [];
+  const candidates: Array<LoadRequest & { size: number }> = [];
   for await (const info of deps.store.list('raw/')) {
-    if (isLoadable(info.key)) candidates.push({ key: info.key, etag: info.etag });
+    if (isLoadable(info.key)) candidates.push({ key: info.key, etag: info.etag, size: info.size });
   }
   candidates.sort((a, b) => a.key.localeCompare(b.key));
   const pending = candidates.filter((c) => !seen.has(id(c)));
   const summary: PendingSummary = { objects: candidates.length, loaded: 0, rejected: 0, skipped: candidates.length - pending.length, rows: 0, rejections: [] };
-  const batchSize = Math.max(1, deps.batchSize ?? 32);
+  const batchSize = Math.max(1, deps.batchSize ?? 512);
+  const batchBytes = Math.max(1, deps.batchBytes ?? 128 * 1024 * 1024);
   const concurrency = Math.max(1, deps.concurrency ?? 4);
 
   const download = async (batch: LoadRequest[]) => {
@@ -231,7 +273,17 @@ export async function loadPending(
   };
 
   const batches: LoadRequest[][] = [];
-  for (let start = 0; start < pending.length; start += batchSize) batches.push(pending.slice(start, start + batchSize));
+  let bytes = 0;
+  for (const request of pending) {
+    const last = batches.at(-1);
+    if (!last || last.length >= batchSize || bytes + request.size > batchBytes) {
+      batches.push([request]);
+      bytes = request.size;
+    } else {
+      last.push(request);
+      bytes += request.size;
+    }
+  }
   let done = summary.skipped;
   let downloading = batches.length > 0 ? download(batches[0]!) : undefined;
   for (let i = 0; i < batches.length; i += 1) {

@@ -38,8 +38,8 @@ export async function parseFile(file: string): Promise<unknown> {
   }
 }
 
-/** Why an object the fast path could not read is not a raw envelope (read again, in Node). */
-export async function diagnose(file: string): Promise<string> {
+/** What is wrong with a file as a raw envelope (read in Node), or null when nothing is. */
+export async function envelopeProblemIn(file: string): Promise<string | null> {
   let body: unknown;
   try {
     body = await parseFile(file);
@@ -48,7 +48,12 @@ export async function diagnose(file: string): Promise<string> {
     throw error;
   }
   const parsed = RawEnvelopeSchema.safeParse(body);
-  return parsed.success ? 'invalid envelope: unreadable by the warehouse' : envelopeProblem(parsed.error.issues);
+  return parsed.success ? null : envelopeProblem(parsed.error.issues);
+}
+
+/** Why an object the fast path could not read is not a raw envelope (read again, in Node). */
+export async function diagnose(file: string): Promise<string> {
+  return (await envelopeProblemIn(file)) ?? 'invalid envelope: unreadable by the warehouse';
 }
 
 export function checkHeader(key: string, raw: unknown): Header {

@@ -33,6 +33,7 @@ describe('Snowflake rendering of the models', () => {
     expect(project.order.map((m) => m.relation)).toEqual([
       'MARS_BRONZE.LOADED_OBJECTS',
       'MARS_BRONZE.MISSING_ORIGINALS',
+      'MARS_BRONZE.MODEL_BUILDS',
       'MARS_BRONZE.RAW_COORDINATE_RESPONSE',
       'MARS_BRONZE.RAW_IMAGE_FEED_RESPONSE',
       'MARS_BRONZE.RAW_MANIFEST_RESPONSE',

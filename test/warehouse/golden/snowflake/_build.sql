@@ -34,6 +34,18 @@ CREATE TABLE IF NOT EXISTS MARS_BRONZE.MISSING_ORIGINALS (
   PRIMARY KEY (image_id)
 );
 
+-- The last complete Silver + Gold build: the newest ledger load id it read, a digest of what
+-- else it depended on (the models' and data tests' text, the missing originals), and its model
+-- and data test results as JSON. A build that finds both unchanged answers from this row and
+-- rebuilds and re-tests nothing.
+CREATE TABLE IF NOT EXISTS MARS_BRONZE.MODEL_BUILDS (
+  last_load_id BIGINT NOT NULL,
+  inputs_digest VARCHAR NOT NULL,
+  built_at TIMESTAMP_NTZ NOT NULL,
+  models VARCHAR NOT NULL,
+  tests VARCHAR
+);
+
 -- One row per record of a raw object, its JSON as received: MMGIS traverse and waypoint GeoJSON features (raw/traverse/...).
 CREATE TABLE IF NOT EXISTS MARS_BRONZE.RAW_COORDINATE_RESPONSE (
   load_id BIGINT NOT NULL,

@@ -58,7 +58,8 @@ const snowflake: Record<string, MacroFn> = {
   json_date: ([expr, path]) => `TRY_TO_DATE(${expr}:${checkedPath(path!)}::VARCHAR)`,
   json_regex_int: ([expr, path, pattern, group]) =>
     `TRY_CAST(REGEXP_SUBSTR(${expr}:${checkedPath(path!)}::VARCHAR, '${checkedPattern(pattern!)}', 1, 1, 'e', ${Number(group)}) AS INTEGER)`,
-  regex_str: ([expr, pattern, group]) => `REGEXP_SUBSTR(${expr}, '${checkedPattern(pattern!)}', 1, 1, 'e', ${Number(group)})`,
+  // NULL without a match already; NULLIF keeps it so wherever the call is transpiled to regexp_extract.
+  regex_str: ([expr, pattern, group]) => `NULLIF(REGEXP_SUBSTR(${expr}, '${checkedPattern(pattern!)}', 1, 1, 'e', ${Number(group)}), '')`,
 };
 
 const ARITY: Record<string, number> = {

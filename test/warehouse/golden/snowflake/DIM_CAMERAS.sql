@@ -29,8 +29,8 @@ aliases AS (
 instruments AS (
   SELECT
     s.*,
-    COALESCE(REGEXP_SUBSTR(s.camera_name, '^(.+)_(LEFT|RIGHT)(_[AB])?$', 1, 1, 'e', 1), s.camera_name) AS base_name,
-    CASE REGEXP_SUBSTR(s.camera_name, '_(LEFT|RIGHT)(_[AB])?$', 1, 1, 'e', 1) WHEN 'LEFT' THEN 'left' WHEN 'RIGHT' THEN 'right' END AS eye
+    COALESCE(NULLIF(REGEXP_SUBSTR(s.camera_name, '^(.+)_(LEFT|RIGHT)(_[AB])?$', 1, 1, 'e', 1), ''), s.camera_name) AS base_name,
+    CASE NULLIF(REGEXP_SUBSTR(s.camera_name, '_(LEFT|RIGHT)(_[AB])?$', 1, 1, 'e', 1), '') WHEN 'LEFT' THEN 'left' WHEN 'RIGHT' THEN 'right' END AS eye
   FROM seen s
 ),
 

@@ -23,14 +23,14 @@ WITH names AS (
     p.image_id,
     p.rover_name,
     p.img_src,
-    UPPER(REGEXP_SUBSTR(p.img_src, '([^/?#]+)[.][A-Za-z0-9]+([?#].*)?$', 1, 1, 'e', 1)) AS file_name
+    UPPER(NULLIF(REGEXP_SUBSTR(p.img_src, '([^/?#]+)[.][A-Za-z0-9]+([?#].*)?$', 1, 1, 'e', 1), '')) AS file_name
   FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
 ),
 
 stems AS (
   SELECT
     n.*,
-    COALESCE(REGEXP_SUBSTR(n.file_name, '^(.+)_(320|800|1200)$', 1, 1, 'e', 1), n.file_name) AS image_stem
+    COALESCE(NULLIF(REGEXP_SUBSTR(n.file_name, '^(.+)_(320|800|1200)$', 1, 1, 'e', 1), ''), n.file_name) AS image_stem
   FROM names n
 ),
 
@@ -39,15 +39,15 @@ letters AS (
     s.*,
     CASE
       WHEN s.rover_name = 'curiosity' THEN COALESCE(
-        REGEXP_SUBSTR(s.image_stem, '^[NFR]([LR])[AB]_[0-9]{9}EDR_', 1, 1, 'e', 1),
-        REGEXP_SUBSTR(s.image_stem, '^[0-9]{4}M([LR])[0-9]', 1, 1, 'e', 1)
+        NULLIF(REGEXP_SUBSTR(s.image_stem, '^[NFR]([LR])[AB]_[0-9]{9}EDR_', 1, 1, 'e', 1), ''),
+        NULLIF(REGEXP_SUBSTR(s.image_stem, '^[0-9]{4}M([LR])[0-9]', 1, 1, 'e', 1), '')
       )
-      WHEN s.rover_name IN ('spirit', 'opportunity') THEN REGEXP_SUBSTR(s.image_stem, '^[12][A-Z][0-9]{9}[A-Z]{3}[0-9A-Z]{4}P[0-9]{4}([LR])[0-9]', 1, 1, 'e', 1)
+      WHEN s.rover_name IN ('spirit', 'opportunity') THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[12][A-Z][0-9]{9}[A-Z]{3}[0-9A-Z]{4}P[0-9]{4}([LR])[0-9]', 1, 1, 'e', 1), '')
     END AS eye_letter,
-    CASE WHEN s.rover_name = 'curiosity' THEN REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_[0-9]{9}EDR_([FSDT])', 1, 1, 'e', 1) END AS sample_letter,
-    CASE WHEN s.rover_name = 'curiosity' THEN REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_([0-9]{9})EDR_', 1, 1, 'e', 1) END AS sclk_digits,
+    CASE WHEN s.rover_name = 'curiosity' THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_[0-9]{9}EDR_([FSDT])', 1, 1, 'e', 1), '') END AS sample_letter,
+    CASE WHEN s.rover_name = 'curiosity' THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_([0-9]{9})EDR_', 1, 1, 'e', 1), '') END AS sclk_digits,
     CASE
-      WHEN s.rover_name IN ('curiosity', 'perseverance') THEN REGEXP_SUBSTR(s.image_stem, '_[A-Z][0-9]{7}([A-Z_]{4}[0-9]{5})', 1, 1, 'e', 1)
+      WHEN s.rover_name IN ('curiosity', 'perseverance') THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '_[A-Z][0-9]{7}([A-Z_]{4}[0-9]{5})', 1, 1, 'e', 1), '')
     END AS name_sequence_id
   FROM stems s
 )

@@ -76,7 +76,7 @@ describe('mars warehouse build|test and mars query (child processes)', () => {
     const only = await mars('warehouse', 'test', '--select', 'unique_FLAT_PHOTO_RESPONSE');
     expect(only.code).toBe(0);
     expect(only.stdout).toBe('data tests: 1 passed, 0 failed\n');
-  });
+  }, 300_000);
 
   it('reads through the mars serve that holds the warehouse file when another process has it', async () => {
     // This process holds the file, and answers POST /api/query the way `mars serve` does.

@@ -47,9 +47,10 @@ function printFindings(results: DataTestResult[]): void {
   }
 }
 
-/** `data tests: 40 passed, 0 failed`, with `, 3 warned` when warnings were found. */
+/** `data tests: 40 passed, 0 failed`, after a `data tests warned: 3 …` line when warnings were found. */
 function testsLine(counts: { passed: number; warned: number; failed: number }): string {
-  return `data tests: ${counts.passed} passed, ${counts.failed} failed${counts.warned > 0 ? `, ${counts.warned} warned` : ''}`;
+  const warned = counts.warned > 0 ? `data tests warned: ${counts.warned} (data that looks wrong, not a failure)\n` : '';
+  return `${warned}data tests: ${counts.passed} passed, ${counts.failed} failed`;
 }
 
 function printBuild(summary: BuildSummary): void {

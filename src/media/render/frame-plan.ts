@@ -12,13 +12,26 @@ export interface FramePlan {
   output: Size;
   /** Raw frames normalised in the workers, or the original files as ffmpeg's input. */
   input: EncoderInput;
-  /** A contact-sheet tile's size: the output's aspect, 160 wide. */
+  /** A contact-sheet tile's size: the output's aspect, 160 wide, smaller past SHEET_PIXELS. */
   tile: Size;
   /** Candidate indices whose tiles make the contact sheet. */
   sheet: ReadonlySet<number>;
 }
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/**
+ * Pixels the contact sheet's tiles may cover together: 300 tiles of 160x160. Past that the
+ * tiles shrink, so that the sheet of a long sequence (up to CONTACT_SHEET_MAX_TILES tiles)
+ * holds no more memory than a 300-frame one's.
+ */
+const SHEET_PIXELS = 300 * 160 * 160;
+
+function tileSize(output: Size, tiles: number): Size {
+  const height = (160 * output.height) / output.width;
+  const scale = Math.min(1, Math.sqrt(SHEET_PIXELS / (Math.max(1, tiles) * 160 * height)));
+  return { width: even(160 * scale), height: even(height * scale) };
+}
 
 /**
  * How frames reach ffmpeg. Original files as they are when every usable one is JPEG (or every
@@ -49,11 +62,6 @@ export function planFrames(headers: ReadonlyArray<ImageHeader | null>, options: 
     options.caption,
   );
   const output: Size = source ? defaultOutputSize(source, 1280, { width: options.width, height: options.height }) : { width: 2, height: 2 };
-  return {
-    source,
-    output,
-    input,
-    tile: { width: 160, height: even((160 * output.height) / output.width) },
-    sheet: contactSheetIndices(headers.length),
-  };
+  const sheet = contactSheetIndices(headers.length);
+  return { source, output, input, tile: tileSize(output, sheet.size), sheet };
 }

@@ -141,9 +141,10 @@ describe('warehouse build on the real NASA fixtures', () => {
       { image_id: '1200000', rover_name: 'curiosity', sol: 670, earth_date: '2023-01-08', camera_name: 'NAV_LEFT_B', source: 'msl_feed', sample_type: 'full', width: 1024, height: 1024, sclk: 726421425.133, taken_at: '2023-01-08 03:53:04.187' },
       { image_id: '1200001', rover_name: 'curiosity', sol: 731, earth_date: '2023-03-11', camera_name: 'NAV_LEFT_B', source: 'msl_feed', sample_type: 'full', width: 1024, height: 1024, sclk: 731848569.851, taken_at: '2023-03-11 23:26:11.688' },
     ]);
-    // Thumbnails are not timelapse frames.
-    expect(await warehouse.query("SELECT rover_name, camera_name, sol, full_frames, first_taken_at FROM MARS_GOLD.TIMELAPSE_CANDIDATES WHERE rover_name = 'perseverance' AND sol = 670")).toEqual([
-      { rover_name: 'perseverance', camera_name: 'NAVCAM_LEFT', sol: 670, full_frames: 1, first_taken_at: '2023-01-08 03:53:04.187' },
+    // Thumbnails are not timelapse frames, neither in the sol's row nor in its sequence's.
+    expect(await warehouse.query("SELECT kind, rover_name, camera_name, sol, full_frames, first_taken_at FROM MARS_GOLD.TIMELAPSE_CANDIDATES WHERE rover_name = 'perseverance' AND sol = 670 ORDER BY kind")).toEqual([
+      { kind: 'sequence', rover_name: 'perseverance', camera_name: 'NAVCAM', sol: 670, full_frames: 1, first_taken_at: '2023-01-08 03:53:04.187' },
+      { kind: 'sol', rover_name: 'perseverance', camera_name: 'NAVCAM_LEFT', sol: 670, full_frames: 1, first_taken_at: '2023-01-08 03:53:04.187' },
     ]);
   });
   it('reads the recorded Curiosity raw_image_items response with its sample type, https URL and time taken', async () => {

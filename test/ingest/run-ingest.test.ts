@@ -98,6 +98,9 @@ describe('runIngest', () => {
         objectKeys: [key],
         quarantineKey: null,
         skippedSols: [],
+        retries: 0,
+        rateLimitWaits: 0,
+        rateLimitWaitMs: 0,
       });
       const envelope = await readEnvelope(store, key);
       expect(envelope).toMatchObject({ source: 'photos', rover, solStart: sol, solEnd: sol, variant: null, ingestedAt: NOW.toISOString() });
@@ -256,6 +259,9 @@ describe('runIngest', () => {
         objectKeys: [`raw/manifests/${rover}/20260102T030405678Z.json`],
         quarantineKey: null,
         skippedSols: [],
+        retries: 0,
+        rateLimitWaits: 0,
+        rateLimitWaitMs: 0,
       });
       const envelope = await readEnvelope(store, summary.objectKeys[0]!);
       expect(envelope).toMatchObject({ solStart: null, solEnd: null, variant: null });

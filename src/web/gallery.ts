@@ -8,7 +8,7 @@ import { TimelapseCommandSchema, type TimelapseCommand, type TimelapseEvent } fr
 import type { EventLog } from './event-log.ts';
 import type { GalleryData } from './gallery-data.ts';
 import { serveMedia } from './media-route.ts';
-import { readJsonObject, sendHtml, sendJson, sendText } from './responses.ts';
+import { openEventStream, readJsonObject, sendHtml, sendJson, sendText } from './responses.ts';
 import { listPage, type ListPageInput } from './pages/list-page.ts';
 import { runPage } from './pages/run-page.ts';
 
@@ -25,7 +25,6 @@ export interface GalleryDeps {
 
 
 const MAX_BODY_BYTES = 16 * 1024;
-const SSE_HEARTBEAT_MS = 15_000;
 
 /**
  * The gallery: the list of timelapses with a request form, a page per run, the media route
@@ -108,29 +107,13 @@ async function sendStatus(res: ServerResponse, requestId: string, deps: GalleryD
 
 /** Server-Sent Events: what is known so far, then every new event until a final one. */
 function streamEvents(req: IncomingMessage, res: ServerResponse, requestId: string, events: EventLog): void {
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  let closed = false;
+  let unsubscribe = (): void => undefined;
+  const stream = openEventStream(req, res, () => unsubscribe());
   const send = (event: TimelapseEvent) => {
-    if (closed) return;
-    res.write(`data: ${JSON.stringify(event)}\n\n`);
-    if (event.status === 'completed' || event.status === 'failed') finish();
+    stream.send(event);
+    if (event.status === 'completed' || event.status === 'failed') stream.end();
   };
-  const unsubscribe = events.subscribe(requestId, send);
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(heartbeat);
-    unsubscribe();
-    res.end();
-  };
-  req.on('close', finish);
-  res.write('retry: 2000\n\n');
+  unsubscribe = events.subscribe(requestId, send);
   for (const event of events.history(requestId)) send(event);
 }
 

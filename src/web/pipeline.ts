@@ -7,7 +7,7 @@ import { ROVERS, type Rover } from '../timelapse/raw-objects.ts';
 import type { ReplayOutcome } from '../warehouse/ops/replay-dead-letter.ts';
 import { pipelinePage, pipelineSections } from './pages/pipeline-page.ts';
 import type { PipelineData } from './pipeline-data.ts';
-import { readJsonObject, sendHtml, sendJson, sendText } from './responses.ts';
+import { openEventStream, readJsonObject, sendHtml, sendJson, sendText } from './responses.ts';
 
 export interface PipelineDeps {
   data: PipelineData;
@@ -25,7 +25,6 @@ const BackfillBodySchema = z
   .object({ rover: z.enum(ROVERS), solStart: z.number().int().nonnegative(), solEnd: z.number().int().nonnegative() })
   .refine((gap) => gap.solStart <= gap.solEnd, { message: 'expected solStart <= solEnd' });
 const MAX_BODY_BYTES = 4 * 1024;
-const SSE_HEARTBEAT_MS = 15_000;
 
 /**
  * `/pipeline`: ingestion runs, the loader's ledger, builds with their data tests, the gap plan,
@@ -96,22 +95,18 @@ async function backfill(req: IncomingMessage, res: ServerResponse, deps: Pipelin
 
 /** One event whenever the page's data changed (and one on connecting); the page fetches the sections again. */
 function streamChanges(req: IncomingMessage, res: ServerResponse, deps: PipelineDeps): void {
-  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-  res.write('retry: 2000\n\n');
   let last: string | undefined;
   let closed = false;
+  const poll = setInterval(() => void check(), deps.pollMs ?? 2000);
+  const stream = openEventStream(req, res, () => {
+    closed = true;
+    clearInterval(poll);
+  });
   const check = async () => {
     const fingerprint = await deps.data.fingerprint().catch(() => last);
     if (closed || fingerprint === undefined || fingerprint === last) return;
     last = fingerprint;
-    res.write(`data: ${JSON.stringify({ changed: fingerprint })}\n\n`);
+    stream.send({ changed: fingerprint });
   };
-  const poll = setInterval(() => void check(), deps.pollMs ?? 2000);
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
-  req.on('close', () => {
-    closed = true;
-    clearInterval(poll);
-    clearInterval(heartbeat);
-  });
   void check();
 }

@@ -52,3 +52,42 @@ export async function readJsonObject(req: IncomingMessage, res: ServerResponse, 
   }
   return body as Record<string, unknown>;
 }
+
+const SSE_HEARTBEAT_MS = 15_000;
+
+export interface EventStream {
+  /** Writes one `data:` event; nothing once the stream has ended. */
+  send: (value: unknown) => void;
+  /** Ends the stream (idempotent); the client hanging up ends it too. */
+  end: () => void;
+}
+
+/**
+ * Opens a Server-Sent Events answer: never cached nor buffered by a proxy, a retry hint, a
+ * heartbeat comment so idle connections stay open, and `onEnd` run once when it ends either way.
+ */
+export function openEventStream(req: IncomingMessage, res: ServerResponse, onEnd: () => void = () => undefined): EventStream {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write('retry: 2000\n\n');
+  let ended = false;
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(heartbeat);
+    onEnd();
+    res.end();
+  };
+  req.on('close', end);
+  return {
+    send: (value) => {
+      if (!ended) res.write(`data: ${JSON.stringify(value)}\n\n`);
+    },
+    end,
+  };
+}

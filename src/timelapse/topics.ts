@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IngestRequestSchema, type IngestRequest } from './ingest-request.ts';
 import { MinioEventSchema } from './minio-event.ts';
+import { RoverSchema, SOURCES } from './raw-objects.ts';
 import { TimelapseCommandMessageSchema, TimelapseEventSchema } from './schemas.ts';
 
 /**
@@ -71,8 +72,8 @@ export type DeadLetter = z.infer<typeof DeadLetterSchema>;
  */
 export const IngestionRunSchema = z.object({
   runId: z.string().min(1),
-  source: z.string(),
-  rover: z.string(),
+  source: z.enum(SOURCES),
+  rover: RoverSchema,
   solStart: z.number().int().nullable(),
   solEnd: z.number().int().nullable(),
   status: z.enum(['completed', 'failed']),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RenderOptionsSchema } from '../../src/timelapse/render-options.ts';
 import { renderOptionsOf } from '../../src/workers/timelapse/render-worker.ts';
 import { TimelapseCommandMessageSchema, TimelapseCommandSchema, TimelapseEventSchema, timelapseEvent } from '../../src/timelapse/schemas.ts';
+import { IngestionRunSchema } from '../../src/timelapse/topics.ts';
 
 const base = { requestId: 'r-1', rover: 'perseverance', camera: 'NAVCAM_LEFT', solStart: 394, solEnd: 394 };
 const problems = (value: unknown) => {
@@ -78,5 +79,19 @@ describe('timelapse events', () => {
     expect(missingKeys.success).toBe(false);
     expect(z.prettifyError(missingKeys.error!)).toContain('keys');
     expect(() => timelapseEvent({ requestId: 'r-1', status: 'failed', reason: '' })).toThrow();
+  });
+});
+
+describe('an ingestion-runs message', () => {
+  const run = {
+    runId: 'ingest-1:1', source: 'feed', rover: 'curiosity', solStart: 670, solEnd: 670, status: 'completed', attempt: 1,
+    requests: 2, records: 40, quarantined: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, objects: 1, error: null,
+    startedAt: '2026-01-02T03:04:05.000Z', finishedAt: '2026-01-02T03:04:06.000Z',
+  };
+  it('names a known source and rover, or is refused before it reaches the run history', () => {
+    expect(IngestionRunSchema.parse(run)).toEqual(run);
+    const refused = IngestionRunSchema.safeParse({ ...run, source: '<script>', rover: 'x'.repeat(10_000) });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues.map((i) => i.path.join('.'))).toEqual(['source', 'rover']);
   });
 });

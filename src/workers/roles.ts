@@ -1,4 +1,3 @@
-import { HttpClient } from '../ingest/http-client.ts';
 import { runIngest } from '../ingest/run-ingest.ts';
 import { S3EventForwarder } from '../platform/events/s3-event-forwarder.ts';
 import { TopicConsumer, type MessageMeta } from '../platform/kafka/consumer.ts';
@@ -13,7 +12,7 @@ import { QueryRunner } from './api/query-runner.ts';
 import { DoneRecords } from './ingest/done-records.ts';
 import { IngestQueues } from './ingest/ingest-queues.ts';
 import { IngestWorkers } from './ingest/ingest-workers.ts';
-import { SharedRollingHourLimit } from './ingest/shared-rolling-hour-limit.ts';
+import { nasaHttpClient } from './ingest/nasa-http-client.ts';
 import { loadOnEvent } from './loader/load-on-event.ts';
 import { CoalescingRunner } from './models/coalescing-runner.ts';
 import { photoRoutes } from '../ingest/source-routing.ts';
@@ -143,13 +142,7 @@ export const ingestRole: RoleDefinition = {
     const store = await ctx.runtime.objectStore();
     const redis = ctx.runtime.redis();
     const { config } = ctx;
-    const http = new HttpClient({
-      timeoutMs: config.http.timeoutMs,
-      concurrency: config.http.concurrency,
-      maxResponseBytes: config.http.maxResponseBytes,
-      rateLimiter: new SharedRollingHourLimit({ redis, key: `${config.queues.prefix}:nasa-requests`, perHour: config.nasa.rateLimitPerHour }),
-      logger: ctx.logger,
-    });
+    const http = nasaHttpClient(config, redis, ctx.logger);
     const workers = new IngestWorkers({
       redisUrl: config.redisUrl,
       prefix: config.queues.prefix,

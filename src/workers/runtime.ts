@@ -14,6 +14,8 @@ import { openWarehouse } from '../warehouse/open-warehouse.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { ReadinessCheck } from './readiness.ts';
 
+const REDIS_ANSWER_TIMEOUT_MS = 5000;
+
 /** A URL fit for a status page: any password replaced. */
 function withoutPassword(url: string): string {
   const parsed = new URL(url);
@@ -97,6 +99,28 @@ export class Runtime implements Service {
       this.parts.push(serviceOf('redis', () => closeRedis(redis), () => ({ url: withoutPassword(this.config.redisUrl), status: redis.status })));
     }
     return this.redisConnection;
+  }
+
+  /**
+   * The Redis connection, once it has answered a PING. BullMQ and the shared NASA budget wait
+   * forever for a Redis that is not there: a command says so at once instead.
+   */
+  async answeringRedis(timeoutMs = REDIS_ANSWER_TIMEOUT_MS): Promise<Redis> {
+    const redis = this.redis();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new Error(`Redis at ${withoutPassword(this.config.redisUrl)} does not answer: start one (\`redis-server\`, or \`npm start\`, which does) or set REDIS_URL`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([redis.ping(), timeout]);
+      return redis;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Lists a part before starting it, so a part whose start fails half-way is still closed. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,44 +7,28 @@ import { summaryLine } from '../../src/cli/commands/ingest.ts';
 import { startReplayServer, type ReplayServer } from '../../src/ingest/replay/replay-server.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
 import { allRecordings } from '../support/ingest.ts';
+import { mars as runMars } from '../support/mars-cli.ts';
+import { deletePrefix, freePort, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const marsBin = path.join(root, 'bin', 'mars.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `mars …` to its end with only the given variables set (besides PATH and HOME). */
-function mars(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [marsBin, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `mars …` with only the given variables set (besides PATH and HOME). */
+const mars = (args: string[], env: Record<string, string>) => runMars(env, ...args);
 
 describe('mars ingest', () => {
   let replay: ReplayServer;
   let dataDir: string;
   let cleanup: () => Promise<void>;
   let env: Record<string, string>;
+  const prefix = uniquePrefix();
   beforeAll(async () => {
     replay = await startReplayServer({ dir: allRecordings });
     ({ dir: dataDir, cleanup } = await tempDir('mars-cli-ingest'));
-    env = { DATA_DIR: dataDir, NASA_API_BASE_URL: replay.url, MARS_RAW_BASE_URL: replay.url, MMGIS_BASE_URL: replay.url, INGEST_LOOKBACK_SOLS: '0' };
+    env = { DATA_DIR: dataDir, NASA_API_BASE_URL: replay.url, MARS_RAW_BASE_URL: replay.url, MMGIS_BASE_URL: replay.url, INGEST_LOOKBACK_SOLS: '0', REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix };
   });
   afterAll(async () => {
+    await deletePrefix(testRedisUrl(), prefix);
     await replay.close();
     await cleanup();
   });
@@ -68,6 +53,29 @@ describe('mars ingest', () => {
     expect(traverse.stdout).toBe('ingested traverse for perseverance: 2 requests, 523 records, 0 quarantined, 2 objects written\n');
     const feed = await mars(['ingest', 'feed', '--rover', 'curiosity', '--sols', '0'], env);
     expect(feed.stdout).toBe('ingested feed for curiosity: 1 request, 18 records, 0 quarantined, 1 object written\n');
+  });
+
+  it('spends the NASA budget the service spends, counted in Redis', async () => {
+    const redis = new Redis(testRedisUrl());
+    try {
+      const before = await redis.zcard(`${prefix}:nasa-requests`);
+      const run = await mars(['ingest', 'manifests', '--rover', 'spirit', '--json'], env);
+      expect(run.code).toBe(0);
+      const { requests } = JSON.parse(run.stdout) as { requests: number };
+      expect(requests).toBeGreaterThan(0);
+      expect(await redis.zcard(`${prefix}:nasa-requests`)).toBe(before + requests);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('fails at once, naming REDIS_URL, when Redis does not answer', async () => {
+    const port = await freePort();
+    const run = await mars(['ingest', 'manifests', '--rover', 'spirit'], { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`Redis at redis://127.0.0.1:${port} does not answer`);
+    expect(run.stderr).toContain('set REDIS_URL');
   });
 
   it('fails naming the variable to set when the source URL is unset', async () => {

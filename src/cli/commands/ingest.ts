@@ -1,11 +1,12 @@
 import { Argument, type Command } from 'commander';
 import { formatIssues, ValidationError } from '../../platform/errors.ts';
-import { HttpClient, ISSUES_SHOWN } from '../../ingest/http-client.ts';
+import { ISSUES_SHOWN } from '../../ingest/http-client.ts';
 import { createProgressReporter } from '../../ingest/ingest-progress.ts';
 import { IngestRequestSchema, parseSolRange } from '../../timelapse/ingest-request.ts';
 import { ROVERS, SOURCES, type Source } from '../../timelapse/raw-objects.ts';
 import { runIngest, type IngestSummary } from '../../ingest/run-ingest.ts';
 import { requireSource } from '../../ingest/source-routing.ts';
+import { nasaHttpClient } from '../../workers/ingest/nasa-http-client.ts';
 import { withRuntime } from '../context.ts';
 
 interface IngestOptions {
@@ -58,7 +59,7 @@ export function register(program: Command): void {
         // Refused before anything starts: a rover the source never serves, or its variable set empty.
         requireSource(config, source, request.rover);
         const store = await runtime.objectStore();
-        const http = HttpClient.fromConfig(config, logger);
+        const http = nasaHttpClient(config, await runtime.answeringRedis(), logger);
         const progress = createProgressReporter(`ingest ${source} ${request.rover}`);
         try {
           return await runIngest(request, { config, store, http, logger, onProgress: (p) => progress.update(p) });

@@ -22,7 +22,6 @@ import { createEventDisplay } from './timelapse.ts';
 
 const STAGES = 6;
 const SHUTDOWN_GRACE_MS = 10_000;
-const REDIS_PING_TIMEOUT_MS = 5000;
 const say = (step: number, message: string) => process.stdout.write(`[${step}/${STAGES}] ${message}\n`);
 
 /** Whether a TCP port on 127.0.0.1 is free to listen on. */
@@ -32,22 +31,6 @@ function portFree(port: number, host: string): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
   });
-}
-
-/** BullMQ waits forever for a Redis that is not there: say so at once instead. */
-async function redisAnswers(runtime: Runtime, url: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis at ${url} does not answer: start one (\`redis-server\`, or \`npm start\`, which does) or set REDIS_URL`)),
-      REDIS_PING_TIMEOUT_MS,
-    );
-  });
-  try {
-    await Promise.race([runtime.redis().ping(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -89,7 +72,7 @@ export function register(program: Command): void {
         process.stdout.write(
           `mars start: ${SAMPLE.rover} ${SAMPLE.camera}, sol ${SAMPLE.solStart}: real NASA metadata, frames derived from a real Navcam image (see sample/README.md)\n`,
         );
-        await redisAnswers(runtime, config.redisUrl);
+        await runtime.answeringRedis();
         const store = await runtime.objectStore();
         const s3 = runtime.embeddedObjectStore;
         say(1, s3 ? `object store: embedded s3rver at ${s3.endpoint}, files in ${path.join(config.dataDir, 's3')}` : `object store: ${config.s3.endpoint}`);

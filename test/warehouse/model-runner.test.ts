@@ -44,6 +44,36 @@ describe('model runner on a small project of its own', () => {
     expect(() => renderModel(project.models.get('B')!, project, 'duckdb')).toThrow('Expected 2 argument(s) for macro json_str but received 1: ["x"]');
   });
 
+  it('reads json_fields aliases from one parse on DuckDB and from the VARIANT on Snowflake, refusing paths it does not parse', async () => {
+    await write('bronze/A_SRC.sql', "{{ config(materialized='ddl') }}\nCREATE TABLE IF NOT EXISTS {{ this }} (id INTEGER, record {{ json_type() }})");
+    const model = (select: string) => `{{ config(materialized='table') }}\nSELECT ${select} FROM (SELECT {{ json_fields('s.record', 'f', 'a.b', 'c') }} FROM {{ source('A_SRC') }} s) p`;
+    await write('silver/B.sql', model("{{ json_int('p.f', 'a.b') }} AS ab, {{ json_str('p.f', 'c') }} AS c"));
+    let project = await loadProject(dir);
+    const b = project.models.get('B')!;
+    expect(renderModel(b, project, 'duckdb')).toContain(`TRY_CAST(p.f."a"."b" AS BIGINT) AS ab, p.f."c" AS c FROM (SELECT json_transform(s.record, '{"a":{"b":"VARCHAR"},"c":"VARCHAR"}') AS f`);
+    expect(renderModel(b, project, 'snowflake')).toContain('TRY_TO_NUMBER(TO_VARCHAR(p.f:a.b)) AS ab, p.f:c::VARCHAR AS c FROM (SELECT s.record AS f');
+    const warehouse = await DuckDbWarehouse.open(':memory:');
+    try {
+      await runModels({ warehouse, project, logger: silentLogger });
+      await warehouse.exec(`INSERT INTO MARS_BRONZE.A_SRC VALUES (1, '{"a":{"b":7},"c":"x"}'), (2, '{"a":"flat","c":{"d":1}}'), (3, '[1]')`);
+      await runModels({ warehouse, project, logger: silentLogger });
+      // What json_extract_string gives for the same paths: a nested value as its JSON text, a missing one as NULL.
+      expect(await warehouse.query('SELECT ab, c FROM MARS_SILVER.B ORDER BY ab NULLS LAST, c NULLS LAST')).toEqual([
+        { ab: 7, c: 'x' },
+        { ab: null, c: '{"d":1}' },
+        { ab: null, c: null },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+    await write('silver/B.sql', model("{{ json_str('p.f', 'd') }} AS d"));
+    project = await loadProject(dir);
+    expect(() => renderModel(project.models.get('B')!, project, 'duckdb')).toThrow('d is not among the paths json_fields parses into f');
+    await write('silver/B.sql', model("{{ json_get('p.f', 'c') }} AS c"));
+    project = await loadProject(dir);
+    expect(() => renderModel(project.models.get('B')!, project, 'duckdb')).toThrow('p.f holds parsed fields, not JSON');
+  });
+
   it('merges incremental rows by key, keeps the newer version, and reports failing data tests with their rows', async () => {
     await write('bronze/EVENTS.sql', "{{ config(materialized='ddl') }}\nCREATE TABLE IF NOT EXISTS {{ this }} (load_id BIGINT, k VARCHAR, v INTEGER, seen INTEGER)");
     await write(

@@ -5,8 +5,17 @@ import type { Dialect } from '../warehouse.ts';
  * `{{ name(args) }}`; every other piece of a model is SQL both engines read the same way.
  * JSON paths are written once, dot-separated with `[n]` indexes (`camera.name`,
  * `geometry.coordinates[0]`), and rendered as `$.path` for DuckDB and `col:path` for Snowflake.
+ *
+ * `json_fields(expr, alias, path, ...)` names a JSON value read once for several fields: DuckDB
+ * parses a document again for every json_extract_string over it, so it parses the listed paths
+ * into a STRUCT (`json_transform`) and the json_* macros over `alias` read its fields; Snowflake
+ * keeps the VARIANT, already parsed, under the alias. Either way `json_str(alias, path)` reads
+ * what `json_str(expr, path)` would.
  */
 export type MacroFn = (args: string[]) => string;
+
+/** The aliases a model's `json_fields` calls declare, each with the paths it parses. */
+export type ParsedFields = ReadonlyMap<string, ReadonlySet<string>>;
 
 function arity(name: string, args: string[], count: number): void {
   if (args.length !== count) {
@@ -27,26 +36,87 @@ function checkedPattern(pattern: string): string {
   return pattern;
 }
 
-const duckdb: Record<string, MacroFn> = {
-  json_type: () => 'JSON',
-  timestamp_type: () => 'TIMESTAMP',
-  json_str: ([expr, path]) => `json_extract_string(${expr}, '$.${checkedPath(path!)}')`,
-  json_int: ([expr, path]) => `TRY_CAST(json_extract_string(${expr}, '$.${checkedPath(path!)}') AS BIGINT)`,
-  json_num: ([expr, path]) => `TRY_CAST(json_extract_string(${expr}, '$.${checkedPath(path!)}') AS DOUBLE)`,
-  json_get: ([expr, path]) => `json_extract(${expr}, '$.${checkedPath(path!)}')`,
-  json_len: ([expr, path]) => `json_array_length(json_extract(${expr}, '$.${checkedPath(path!)}'))`,
-  flatten: ([expr, path, alias]) => `unnest(json_extract(${expr}, '$.${checkedPath(path!)}[*]')) AS ${alias}(value)`,
-  json_timestamp: ([expr, path]) => `TRY_CAST(json_extract_string(${expr}, '$.${checkedPath(path!)}') AS TIMESTAMP)`,
-  json_date: ([expr, path]) => `TRY_CAST(json_extract_string(${expr}, '$.${checkedPath(path!)}') AS DATE)`,
-  json_regex_int: ([expr, path, pattern, group]) =>
-    `TRY_CAST(NULLIF(regexp_extract(json_extract_string(${expr}, '$.${checkedPath(path!)}'), '${checkedPattern(pattern!)}', ${Number(group)}), '') AS INTEGER)`,
-  // regexp_extract gives '' where Snowflake's REGEXP_SUBSTR gives NULL: both give NULL here.
-  regex_str: ([expr, pattern, group]) => `NULLIF(regexp_extract(${expr}, '${checkedPattern(pattern!)}', ${Number(group)}), '')`,
-};
+function checkedAlias(alias: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`Expected a column alias but received ${JSON.stringify(alias)}`);
+  return alias;
+}
+
+/** The alias `expr` reads (`f` or `b.f`) when a json_fields call declared it. */
+function parsedAlias(parsed: ParsedFields, expr: string): string | undefined {
+  const alias = expr.split('.').pop()!;
+  return parsed.has(alias) ? alias : undefined;
+}
+
+/** The STRUCT type json_transform parses the listed paths into, every leaf VARCHAR (the text json_extract_string gives). */
+function fieldsType(paths: string[]): string {
+  type Shape = { [name: string]: Shape | 'VARCHAR' };
+  const root: Shape = {};
+  for (const path of paths) {
+    const names = path.split('.');
+    let shape = root;
+    names.forEach((name, i) => {
+      const last = i === names.length - 1;
+      const existing = shape[name];
+      if (last ? existing !== undefined : existing === 'VARCHAR') throw new Error(`json_fields: path ${path} overlaps another listed path`);
+      if (last) shape[name] = 'VARCHAR';
+      else shape = (shape[name] ??= {}) as Shape;
+    });
+  }
+  return JSON.stringify(root);
+}
+
+/** Paths json_fields can parse: names only (no array index), each once. */
+export function parseFieldsCall(args: string[]): { expr: string; alias: string; paths: string[] } {
+  const [expr, alias, ...paths] = args;
+  if (!expr || !alias || paths.length === 0) throw new Error(`Expected json_fields(expr, alias, path, ...) but received ${JSON.stringify(args)}`);
+  for (const path of paths) {
+    if (/\[/.test(checkedPath(path))) throw new Error(`json_fields: ${path} indexes an array; read it with json_get instead`);
+  }
+  return { expr, alias: checkedAlias(alias), paths };
+}
+
+function duckdbMacros(parsed: ParsedFields): Record<string, MacroFn> {
+  // A field's text, from the parsed STRUCT when `expr` is a json_fields alias.
+  const text = (expr: string, path: string): string => {
+    const alias = parsedAlias(parsed, expr);
+    if (alias === undefined) return `json_extract_string(${expr}, '$.${checkedPath(path)}')`;
+    if (!parsed.get(alias)!.has(path)) throw new Error(`${path} is not among the paths json_fields parses into ${alias}`);
+    return `${expr}.${path.split('.').map((name) => `"${name}"`).join('.')}`;
+  };
+  // A JSON value, which a parsed STRUCT no longer is.
+  const json = (expr: string, path: string): string => {
+    if (parsedAlias(parsed, expr) !== undefined) throw new Error(`${expr} holds parsed fields, not JSON: read ${path} from the JSON value`);
+    return `json_extract(${expr}, '$.${checkedPath(path)}')`;
+  };
+  return {
+    json_type: () => 'JSON',
+    timestamp_type: () => 'TIMESTAMP',
+    json_fields: (args) => {
+      const { expr, alias, paths } = parseFieldsCall(args);
+      return `json_transform(${expr}, '${fieldsType(paths)}') AS ${alias}`;
+    },
+    json_str: ([expr, path]) => text(expr!, path!),
+    json_int: ([expr, path]) => `TRY_CAST(${text(expr!, path!)} AS BIGINT)`,
+    json_num: ([expr, path]) => `TRY_CAST(${text(expr!, path!)} AS DOUBLE)`,
+    json_get: ([expr, path]) => json(expr!, path!),
+    json_len: ([expr, path]) => `json_array_length(${json(expr!, path!)})`,
+    flatten: ([expr, path, alias]) => `unnest(json_extract(${expr}, '$.${checkedPath(path!)}[*]')) AS ${alias}(value)`,
+    json_timestamp: ([expr, path]) => `TRY_CAST(${text(expr!, path!)} AS TIMESTAMP)`,
+    json_date: ([expr, path]) => `TRY_CAST(${text(expr!, path!)} AS DATE)`,
+    json_regex_int: ([expr, path, pattern, group]) =>
+      `TRY_CAST(NULLIF(regexp_extract(${text(expr!, path!)}, '${checkedPattern(pattern!)}', ${Number(group)}), '') AS INTEGER)`,
+    // regexp_extract gives '' where Snowflake's REGEXP_SUBSTR gives NULL: both give NULL here.
+    regex_str: ([expr, pattern, group]) => `NULLIF(regexp_extract(${expr}, '${checkedPattern(pattern!)}', ${Number(group)}), '')`,
+  };
+}
 
 const snowflake: Record<string, MacroFn> = {
   json_type: () => 'VARIANT',
   timestamp_type: () => 'TIMESTAMP_NTZ',
+  json_fields: (args) => {
+    const { expr, alias } = parseFieldsCall(args);
+    return `${expr} AS ${alias}`;
+  },
   json_str: ([expr, path]) => `${expr}:${checkedPath(path!)}::VARCHAR`,
   // TO_VARCHAR never fails on a variant (an array becomes its JSON text), so TRY_TO_* yields null.
   json_int: ([expr, path]) => `TRY_TO_NUMBER(TO_VARCHAR(${expr}:${checkedPath(path!)}))`,
@@ -62,6 +132,7 @@ const snowflake: Record<string, MacroFn> = {
   regex_str: ([expr, pattern, group]) => `NULLIF(REGEXP_SUBSTR(${expr}, '${checkedPattern(pattern!)}', 1, 1, 'e', ${Number(group)}), '')`,
 };
 
+/** Exact argument counts; json_fields takes an expression, an alias and at least one path. */
 const ARITY: Record<string, number> = {
   json_type: 0,
   timestamp_type: 0,
@@ -77,14 +148,14 @@ const ARITY: Record<string, number> = {
   regex_str: 3,
 };
 
-/** The dialect macros, each checking its argument count. */
-export function dialectMacros(dialect: Dialect): Record<string, MacroFn> {
-  const table = dialect === 'duckdb' ? duckdb : snowflake;
+/** The dialect macros, each checking its argument count; `parsed` from the model's json_fields calls. */
+export function dialectMacros(dialect: Dialect, parsed: ParsedFields = new Map()): Record<string, MacroFn> {
+  const table = dialect === 'duckdb' ? duckdbMacros(parsed) : snowflake;
   return Object.fromEntries(
     Object.entries(table).map(([name, fn]) => [
       name,
       (args: string[]) => {
-        arity(name, args, ARITY[name]!);
+        if (name in ARITY) arity(name, args, ARITY[name]!);
         return fn(args);
       },
     ]),

@@ -1,7 +1,7 @@
 import type { Dialect } from '../warehouse.ts';
-import { dialectMacros } from './macros.ts';
+import { dialectMacros, parseFieldsCall, type ParsedFields } from './macros.ts';
 import type { Model, Project } from './project.ts';
-import { renderTemplate, type MacroCall } from './template.ts';
+import { listCalls, renderTemplate, type MacroCall } from './template.ts';
 
 export interface RenderOptions {
   /** True when an incremental model's table exists: `incremental_since` then filters new rows. */
@@ -15,9 +15,20 @@ function only(call: MacroCall, count: number): string[] {
   return call.args;
 }
 
+/** The model's json_fields aliases, found before rendering: a field may be read above the line that parses it. */
+function parsedFields(model: Model): ParsedFields {
+  const parsed = new Map<string, Set<string>>();
+  for (const call of listCalls(model.template).filter((c) => c.name === 'json_fields')) {
+    const { alias, paths } = parseFieldsCall(call.args);
+    if (parsed.has(alias)) throw new Error(`${model.name}: json_fields declares ${alias} twice`);
+    parsed.set(alias, new Set(paths));
+  }
+  return parsed;
+}
+
 /** Renders one model's SELECT (or DDL) for a dialect. */
 export function renderModel(model: Model, project: Project, dialect: Dialect, options: RenderOptions = { incremental: false }): string {
-  const macros = dialectMacros(dialect);
+  const macros = dialectMacros(dialect, parsedFields(model));
   const sql = renderTemplate(model.template, (call) => {
     switch (call.name) {
       case 'config':

@@ -14,5 +14,7 @@ declare module 's3rver' {
     run(): Promise<import('node:net').AddressInfo>;
     close(): Promise<void>;
     reset(): void;
+    /** Where the objects live on disk. */
+    readonly store: { getResourcePath(bucket: string, key: string, resource: 'object'): string };
   }
 }

@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectStore } from '../../src/platform/object-store/object-store.ts';
 import type { S3EventRecord } from '../../src/timelapse/minio-event.ts';
 import { seedObjects, startTestS3 } from '../support/s3.ts';
+import { tempDir } from '../support/temp.ts';
 
 describe('ObjectStore on the embedded s3rver', () => {
   let env: Awaited<ReturnType<typeof startTestS3>>;
@@ -37,6 +41,22 @@ describe('ObjectStore on the embedded s3rver', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of await env.store.getStream('ranges/r.bin', { offset: 2, length: 3 })) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('cde');
+  });
+
+  it('reads an object into a file, through the API or from the embedded store\'s own file, and says when there is none', async () => {
+    const { dir, cleanup } = await tempDir('mars-s3-read');
+    try {
+      const body = Buffer.from('original bytes');
+      await env.store.putBuffer('originals/a.jpg', body, 'image/jpeg');
+      const local = new ObjectStore({ endpoint: env.s3.endpoint, accessKey: env.s3.accessKey, secretKey: env.s3.secretKey, bucket: env.store.bucket, objectFile: env.s3.objectFile });
+      for (const [name, store] of [['api', env.store], ['file', local]] as const) {
+        expect(await store.getToFile('originals/a.jpg', path.join(dir, `${name}.jpg`))).toBe(true);
+        expect(await readFile(path.join(dir, `${name}.jpg`))).toEqual(body);
+        expect(await store.getToFile('originals/missing.jpg', path.join(dir, `${name}-missing.jpg`))).toBe(false);
+      }
+    } finally {
+      await cleanup();
+    }
   });
 
   it('emits S3 notification records for created objects', async () => {

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
-import { isNotFound, type ObjectStore } from '../../platform/object-store/object-store.ts';
+import type { ObjectStore } from '../../platform/object-store/object-store.ts';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import type { ImageAsset } from '../../timelapse/lineage-records.ts';
 import { keySegment, originalKey } from '../../timelapse/object-keys.ts';
@@ -77,26 +75,13 @@ export async function fetchOriginals(candidates: readonly FrameCandidate[], deps
   let next = 0;
   let done = 0;
 
-  // One GET streamed to the file (fGet would stat first: twice the requests).
-  const fromCache = async (asset: ImageAsset, localPath: string): Promise<boolean> => {
-    let body;
-    try {
-      body = await deps.store.getStream(asset.objectKey);
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-    await pipeline(body, createWriteStream(localPath));
-    return true;
-  };
-
   const one = async (index: number): Promise<LocalOriginal> => {
     const candidate = candidates[index]!;
     const base = path.join(deps.dir, `${String(index).padStart(6, '0')}-${keySegment(candidate.imageId)}`);
     const asset = assets.get(candidate.imageId);
     if (asset) {
       const localPath = `${base}${path.extname(asset.objectKey)}`;
-      if (await fromCache(asset, localPath)) {
+      if (await deps.store.getToFile(asset.objectKey, localPath)) {
         return { ok: true, localPath, objectKey: asset.objectKey, sha256: asset.sha256, bytes: asset.bytes, downloaded: false };
       }
     }

@@ -53,6 +53,16 @@ export class EmbeddedS3 extends EventEmitter implements Service {
     this.server = server;
   }
 
+  /**
+   * The file holding an object's bytes, as s3rver names it. Both ends of a GET run in this
+   * process, so reading the file instead costs a fraction of the CPU (about 5 ms per 200 KiB
+   * object through the S3 API).
+   */
+  objectFile = (bucket: string, key: string): string => {
+    if (!this.server) throw new Error('embedded S3 is not started');
+    return this.server.store.getResourcePath(bucket, key, 'object');
+  };
+
   close = once(async () => {
     if (this.server) await this.server.close();
   });

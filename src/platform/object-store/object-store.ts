@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Client, CopyConditions } from 'minio';
 
 export interface ObjectStoreOptions {
@@ -10,6 +13,11 @@ export interface ObjectStoreOptions {
   bucket: string;
   /** Default: us-east-1. */
   region?: string;
+  /**
+   * Where the objects are files on this machine (the embedded store): the file holding an
+   * object's bytes. Reads into a file then copy it instead of going through the S3 API.
+   */
+  objectFile?: (bucket: string, key: string) => string;
 }
 
 export interface ObjectInfo {
@@ -36,10 +44,12 @@ export class ObjectStore {
   readonly bucket: string;
   readonly endpoint: string;
   private readonly client: Client;
+  private readonly objectFile?: (bucket: string, key: string) => string;
 
   constructor(options: ObjectStoreOptions) {
     const url = new URL(options.endpoint);
     this.bucket = options.bucket;
+    this.objectFile = options.objectFile;
     this.endpoint = options.endpoint;
     this.client = new Client({
       endPoint: url.hostname,
@@ -114,6 +124,28 @@ export class ObjectStore {
 
   async getJson(key: string): Promise<unknown> {
     return JSON.parse((await this.getBuffer(key)).toString('utf8'));
+  }
+
+  /** Writes the object to a file in one GET (or a file copy, see objectFile); false when there is no such object. */
+  async getToFile(key: string, filePath: string): Promise<boolean> {
+    if (this.objectFile) {
+      try {
+        await copyFile(this.objectFile(this.bucket, key), filePath);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
+      }
+    }
+    let body: Readable;
+    try {
+      body = await this.getStream(key);
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+    await pipeline(body, createWriteStream(filePath));
+    return true;
   }
 
   async fGet(key: string, filePath: string): Promise<void> {

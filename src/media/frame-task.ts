@@ -4,7 +4,7 @@ import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
 import { z } from 'zod';
 import { tileFromPixels } from './contact-sheet.ts';
 import { analysisPlane, measureLuma, measuringSize, type FrameMetrics } from './frame-metrics.ts';
-import { looksComplete, sniffImageType } from './image-type.ts';
+import { declaredSize, looksComplete, sniffImageType } from './image-type.ts';
 
 /**
  * The per-frame work of the pipeline, run in a worker thread of the pool (or inline): decode
@@ -90,10 +90,10 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
   let format: string;
   let frame: Buffer | undefined;
   try {
-    const meta = await sharp(input, options).metadata();
-    format = meta.format ?? 'unknown';
-    width = meta.width ?? 0;
-    height = meta.height ?? 0;
+    const declared = declaredSize(input, type) ?? (await sharp(input, options).metadata());
+    format = type.format;
+    width = declared.width ?? 0;
+    height = declared.height ?? 0;
     const size = measuringSize(width, height);
     // One decode for metrics, hash and tile, straight at the measuring scale. A JPEG is then
     // decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (fastShrinkOnLoad), and libvips only

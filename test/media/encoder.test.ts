@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captionText, drawCaption } from '../../src/media/caption.ts';
 import { EncodeError, filterChain, FrameEncoder } from '../../src/media/ffmpeg-encoder.ts';
-import { looksComplete, sniffImageType } from '../../src/media/image-type.ts';
+import { declaredSize, looksComplete, sniffImageType } from '../../src/media/image-type.ts';
 import { probeVideo } from '../../src/media/probe-video.ts';
 import { tempDir } from '../support/temp.ts';
 
@@ -99,5 +99,21 @@ describe('captions and image types', () => {
     expect(looksComplete(jpeg, sniffImageType(jpeg)!)).toBe(true);
     expect(looksComplete(jpeg.subarray(0, 6), sniffImageType(jpeg)!)).toBe(false);
     expect(sniffImageType(Buffer.from('<html>'))).toBeNull();
+  });
+
+  it('reads the size a JPEG or PNG declares as libvips does, and leaves other formats to libvips', async () => {
+    const base = sharp({ create: { width: 333, height: 211, channels: 3, background: { r: 90, g: 60, b: 40 } } });
+    const files = [
+      await base.clone().jpeg().toBuffer(),
+      await base.clone().jpeg({ progressive: true }).withMetadata({ exif: { IFD0: { Copyright: 'NASA/JPL-Caltech' } } }).toBuffer(),
+      await base.clone().png().toBuffer(),
+    ];
+    for (const file of files) {
+      const meta = await sharp(file).metadata();
+      expect(declaredSize(file, sniffImageType(file)!)).toEqual({ width: meta.width, height: meta.height });
+    }
+    const gif = await base.clone().gif().toBuffer();
+    expect(declaredSize(gif, sniffImageType(gif)!)).toBeNull();
+    expect(declaredSize(files[0]!.subarray(0, 20), sniffImageType(files[0]!)!)).toBeNull();
   });
 });

@@ -20,8 +20,13 @@ function literal(value: string | number | null): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-const readJson = (files: string[], columns: string) =>
-  `read_json([${files.map(literal).join(', ')}], format = 'unstructured', filename = true, maximum_object_size = 1073741824, columns = {${columns}})`;
+/**
+ * DuckDB reserves buffers of twice `maximum_object_size` for each file it reads at once, so the
+ * limit is the largest file of the batch: a fixed 1 GiB cost gigabytes of reservations whatever
+ * the files' size (and failed under a memory_limit), each envelope being one JSON object.
+ */
+const readJson = (jobs: Fetched[], columns: string) =>
+  `read_json([${jobs.map((j) => literal(j.file)).join(', ')}], format = 'unstructured', filename = true, maximum_object_size = ${Math.max(1, ...jobs.map((j) => j.bytes))}, columns = {${columns}})`;
 
 /** The envelope without its records: reading it skips materialising the records (the insert reads them). */
 const HEADER_COLUMNS = "source: 'VARCHAR', rover: 'VARCHAR', solStart: 'BIGINT', solEnd: 'BIGINT', variant: 'VARCHAR', ingestedAt: 'VARCHAR', requests: 'VARCHAR[]'";
@@ -40,10 +45,15 @@ export async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): 
   let headers: Row[];
   try {
     headers = await warehouse.query(
-      `SELECT filename, source, rover, solStart AS "solStart", solEnd AS "solEnd", variant, ingestedAt AS "ingestedAt", requests FROM ${readJson(jobs.map((j) => j.file), HEADER_COLUMNS)}`,
+      `SELECT filename, source, rover, solStart AS "solStart", solEnd AS "solEnd", variant, ingestedAt AS "ingestedAt", requests FROM ${readJson(jobs, HEADER_COLUMNS)}`,
     );
-  } catch {
-    if (jobs.length === 1) return { accepted: [], refused: [{ job: jobs[0]!, reason: await diagnose(jobs[0]!.file) }] };
+  } catch (error) {
+    if (jobs.length === 1) {
+      // A sound envelope the engine could not read is the engine's trouble (memory, disk): not recorded, retried later.
+      const reason = await envelopeProblemIn(jobs[0]!.file);
+      if (reason === null) throw error;
+      return { accepted: [], refused: [{ job: jobs[0]!, reason }] };
+    }
     const parts: Inspected[] = [];
     for (const job of jobs) parts.push(await inspectWithDuckDb(warehouse, [job]));
     return { accepted: parts.flatMap((p) => p.accepted), refused: parts.flatMap((p) => p.refused) };
@@ -90,7 +100,7 @@ export async function insertWithDuckDb(tx: Warehouse, accepted: Accepted[], load
       `INSERT INTO ${table} (${BRONZE_COLUMNS.join(', ')})
        SELECT m.load_id, m.object_key, m.etag, m.rover, m.variant, m.sol_start, m.sol_end, CAST(m.ingested_at AS TIMESTAMP), CAST(${literal(loadedAt)} AS TIMESTAMP),
               CAST(generate_subscripts(r.records, 1) - 1 AS INTEGER), unnest(r.records)
-       FROM ${readJson(group.map((a) => a.job.file), "records: 'JSON[]'")} r
+       FROM ${readJson(group.map((a) => a.job), "records: 'JSON[]'")} r
        JOIN (VALUES ${mapping}) AS m(file, load_id, object_key, etag, rover, variant, sol_start, sol_end, ingested_at) ON m.file = r.filename`,
     );
     const ids = group.map((a) => a.loadId);

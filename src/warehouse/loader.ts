@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -188,7 +188,7 @@ async function fetchObject(store: ObjectStore, request: LoadRequest, dir: string
     if (isNotFound(error)) return { loaded: false, table, rows: 0, reason: 'object no longer exists' };
     throw error;
   }
-  return { ...request, file, table };
+  return { ...request, file, bytes: (await stat(file)).size, table };
 }
 
 /**

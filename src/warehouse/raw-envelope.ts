@@ -71,5 +71,7 @@ export interface Fetched {
   key: string;
   etag: string;
   file: string;
+  /** The file's length in bytes. */
+  bytes: number;
   table: string;
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rawObjectKey, type RawEnvelope } from '../src/timelapse/raw-objects.ts';
+import { loadConfig } from '../src/platform/config.ts';
 import { silentLogger } from '../src/platform/logger.ts';
 import { EmbeddedS3 } from '../src/platform/object-store/embedded-s3.ts';
 import { ObjectStore } from '../src/platform/object-store/object-store.ts';
@@ -43,6 +44,9 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
   const solsPerObject = options.solsPerObject ?? 10;
   const sols = Math.ceil(photos / perSol);
   const dir = path.join(os.tmpdir(), `mars-bench-${process.pid}`);
+  // The embedded warehouse as configured (DUCKDB_MEMORY_LIMIT), for the warehouse and the baselines alike.
+  const config = loadConfig(process.env).warehouse;
+  const memoryLimit = config.kind === 'duckdb' ? config.memoryLimit : undefined;
   // The baselines' copies of the envelopes lie where the warehouse may read files: the staging folder.
   const envelopes = await stagingDir('bench-');
   await mkdir(dir, { recursive: true });
@@ -59,6 +63,7 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
       const files: string[] = [];
       let id = 1;
       let bytes = 0;
+      let largest = 0;
       const landing = Date.UTC(2012, 7, 6);
       for (let first = 0; first < sols; first += solsPerObject) {
         const last = Math.min(first + solsPerObject, sols) - 1;
@@ -94,13 +99,30 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
         await store.putBuffer(rawObjectKey(envelope), body, 'application/json');
         files.push(file);
         bytes += body.length;
+        largest = Math.max(largest, body.length);
       }
-      return { files, bytes };
+      return { files, bytes, largest };
     });
-    const { files, bytes } = generation.value;
+    const { files, bytes, largest } = generation.value;
     console.log(`metadata bench: ${photos.toLocaleString('en-US')} photo records in ${files.length} raw objects (${(bytes / 1e6).toFixed(0)} MB), written in ${seconds(generation.ms)}`);
 
-    warehouse = await DuckDbWarehouse.open(path.join(dir, 'bench.duckdb'));
+    // Baselines in the same run, first, in a warehouse file of their own with the same settings
+    // (DuckDB at its best: a fresh buffer pool, nothing else in the file): DuckDB alone reading
+    // the same files in one statement, counting the records, and writing them (raw JSON, one row
+    // each) into a table. Its object size limit is the largest file's, as the loader's is.
+    const list = files.map((f) => `'${f}'`).join(', ');
+    const records = `SELECT unnest(records) AS r FROM read_json([${list}], format = 'unstructured', maximum_object_size = ${largest}, columns = {records: 'JSON[]'})`;
+    const bare = await DuckDbWarehouse.open(path.join(dir, 'baseline.duckdb'), { memoryLimit });
+    const { baseline, bareWrite } = await (async () => {
+      try {
+        const baseline = await timed(async () => Number(Object.values((await bare.query(`SELECT COUNT(*) AS n FROM (${records})`))[0]!)[0]));
+        return { baseline, bareWrite: await timed(() => bare.exec(`CREATE TABLE main.BASELINE AS ${records}`)) };
+      } finally {
+        await bare.close();
+      }
+    })();
+
+    warehouse = await DuckDbWarehouse.open(path.join(dir, 'bench.duckdb'), { memoryLimit });
     const first = await timed(() => buildWarehouse({ warehouse: warehouse!, store, logger: silentLogger }));
     const { load: loadMs, models: modelMs, tests: testMs } = first.value.timings;
     const [{ n: flat }] = (await warehouse.query('SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE')) as Array<{ n: number }>;
@@ -110,12 +132,6 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
     const again = await timed(() => buildWarehouse({ warehouse: warehouse!, store, logger: silentLogger }));
     const [{ n: flatAgain }] = (await warehouse.query('SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE')) as Array<{ n: number }>;
 
-    // Baselines in the same run: DuckDB alone reading the same files in one statement, counting
-    // the records, and writing them (raw JSON, one row each) into a table.
-    const list = files.map((f) => `'${f}'`).join(', ');
-    const records = `SELECT unnest(records) AS r FROM read_json([${list}], format = 'unstructured', maximum_object_size = 1073741824, columns = {records: 'JSON[]'})`;
-    const baseline = await timed(async () => Number(Object.values((await warehouse!.query(`SELECT COUNT(*) AS n FROM (${records})`))[0]!)[0]));
-    const bareWrite = await timed(() => warehouse!.exec(`CREATE TABLE main.BASELINE AS ${records}`));
     const dbSize = (await stat(path.join(dir, 'bench.duckdb'))).size;
 
     console.log(`  load into Bronze:           ${seconds(loadMs).padStart(8)}  ${rate(photos, loadMs)}`);

@@ -9,6 +9,9 @@ import type { Source } from '../timelapse/raw-objects.ts';
  * names the variable and says what it expects.
  */
 
+
+/** A size as DuckDB's memory_limit takes it: `512MB`, `1.5GB`, `2GiB`. */
+export const MEMORY_SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 const urlOrNothing = (what: string) =>
   z
     .string()
@@ -128,6 +131,7 @@ const EnvSchema = z.object({
 
   WAREHOUSE: z.enum(['duckdb', 'snowflake'], { message: 'expected "duckdb" or "snowflake"' }).default('duckdb'),
   DUCKDB_PATH: z.string().min(1).optional(),
+  DUCKDB_MEMORY_LIMIT: z.string().regex(MEMORY_SIZE, { message: 'expected a size like 512MB or 2GB' }).optional(),
   SNOWFLAKE_ACCOUNT: z.string().min(1).optional(),
   SNOWFLAKE_USERNAME: z.string().min(1).optional(),
   SNOWFLAKE_PASSWORD: z.string().min(1).optional(),
@@ -200,7 +204,7 @@ export interface Config {
   s3: { endpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
   redisUrl: string;
   warehouse:
-    | { kind: 'duckdb'; duckdbPath: string }
+    | { kind: 'duckdb'; duckdbPath: string; /** DuckDB's memory_limit; unset: the adapter's default. */ memoryLimit?: string }
     | {
         kind: 'snowflake';
         account: string;
@@ -284,7 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accessUrl: e.SNOWFLAKE_ACCESS_URL,
     };
   } else {
-    warehouse = { kind: 'duckdb', duckdbPath: path.resolve(e.DUCKDB_PATH ?? path.join(dataDir, 'warehouse.duckdb')) };
+    warehouse = { kind: 'duckdb', duckdbPath: path.resolve(e.DUCKDB_PATH ?? path.join(dataDir, 'warehouse.duckdb')), memoryLimit: e.DUCKDB_MEMORY_LIMIT };
   }
 
   return {

@@ -6,7 +6,7 @@ import type { Warehouse } from './warehouse.ts';
 export async function openWarehouse(config: Config['warehouse']): Promise<Warehouse> {
   switch (config.kind) {
     case 'duckdb':
-      return DuckDbWarehouse.open(config.duckdbPath);
+      return DuckDbWarehouse.open(config.duckdbPath, { memoryLimit: config.memoryLimit });
     case 'snowflake': {
       const { SnowflakeWarehouse } = await import('./snowflake-warehouse.ts');
       return SnowflakeWarehouse.connect(config);

@@ -21,6 +21,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MARS_RAW_BASE_URL: 'mars.nasa.gov' })).toThrow('MARS_RAW_BASE_URL: expected the root of the mars.nasa.gov raw-image feeds (an http(s) URL)');
   });
 
+  it("takes DuckDB's memory limit as a size, or leaves it to the warehouse's default", () => {
+    expect(loadConfig({ DUCKDB_MEMORY_LIMIT: '2GB' }).warehouse).toMatchObject({ kind: 'duckdb', memoryLimit: '2GB' });
+    expect(loadConfig({}).warehouse).toMatchObject({ kind: 'duckdb', memoryLimit: undefined });
+    expect(() => loadConfig({ DUCKDB_MEMORY_LIMIT: "1GB'; DROP" })).toThrow('DUCKDB_MEMORY_LIMIT: expected a size like 512MB or 2GB');
+  });
+
   it('parses lists and numbers', () => {
     const config = loadConfig({
       KAFKA_BROKERS: 'a:9092, b:9092',

@@ -398,17 +398,18 @@ classic AS (
   SELECT * FROM photos WHERE source = 'photos_api'
 ),
 
--- The classic photo a feed record joins: one per stem (two classic ids for one file are the
--- classic API's own duplicate, left for PHOTO_ANOMALIES to report).
-classic_by_stem AS (
-  SELECT *
-  FROM classic
-  WHERE image_stem IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY rover_name, image_stem ORDER BY LENGTH(image_id), image_id) = 1
-),
-
 feeds AS (
   SELECT * FROM photos WHERE source <> 'photos_api'
+),
+
+-- The classic photo a feed record joins: one per stem (two classic ids for one file are the
+-- classic API's own duplicate, left for PHOTO_ANOMALIES to report). Only stems a feed knows are
+-- ranked: the others join nothing, and ranking every classic photo was the query's costliest step.
+classic_by_stem AS (
+  SELECT c.*
+  FROM classic c
+  JOIN (SELECT DISTINCT rover_name, image_stem FROM feeds) known ON known.rover_name = c.rover_name AND known.image_stem = c.image_stem
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY c.rover_name, c.image_stem ORDER BY LENGTH(c.image_id), c.image_id) = 1
 ),
 
 exposures AS (

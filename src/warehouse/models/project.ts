@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,27 +102,59 @@ function orderModels(models: Map<string, Model>): Model[] {
   return ordered;
 }
 
-/** Reads every model and test declaration under `sqlDir/<layer>/`. */
-export async function loadProject(sqlDir: string = DEFAULT_SQL_DIR): Promise<Project> {
-  const models = new Map<string, Model>();
-  const tests: Project['tests'] = [];
+/** The model and test files under `sqlDir/<layer>/`, sorted by layer then name. */
+async function projectFiles(sqlDir: string): Promise<Array<{ layer: Layer; file: string }>> {
+  const files: Array<{ layer: Layer; file: string }> = [];
   for (const layer of LAYERS) {
     const dir = path.join(sqlDir, layer);
-    const entries = (await readdir(dir).catch(() => [] as string[])).sort();
-    for (const entry of entries) {
-      const file = path.join(dir, entry);
-      if (entry.endsWith('.sql')) {
-        const model = parseModel(file, layer, await readFile(file, 'utf8'));
-        if (models.has(model.name)) throw new Error(`model ${model.name} is defined twice (${models.get(model.name)!.file}, ${file})`);
-        models.set(model.name, model);
-      } else if (entry.endsWith('.yml') || entry.endsWith('.yaml')) {
-        const parsed = DataTestFileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
-        if (!parsed.success) {
-          throw new Error(`${file}: ${formatIssues(parsed.error.issues)}`);
-        }
-        tests.push({ file, declarations: parsed.data });
+    for (const entry of (await readdir(dir).catch(() => [] as string[])).sort()) {
+      if (/\.(sql|ya?ml)$/.test(entry)) files.push({ layer, file: path.join(dir, entry) });
+    }
+  }
+  return files;
+}
+
+interface ProjectFile {
+  layer: Layer;
+  file: string;
+  text: string;
+}
+
+function parseProject(files: ProjectFile[]): Project {
+  const models = new Map<string, Model>();
+  const tests: Project['tests'] = [];
+  for (const { layer, file, text } of files) {
+    if (file.endsWith('.sql')) {
+      const model = parseModel(file, layer, text);
+      if (models.has(model.name)) throw new Error(`model ${model.name} is defined twice (${models.get(model.name)!.file}, ${file})`);
+      models.set(model.name, model);
+    } else {
+      const parsed = DataTestFileSchema.safeParse(parseYaml(text));
+      if (!parsed.success) {
+        throw new Error(`${file}: ${formatIssues(parsed.error.issues)}`);
       }
+      tests.push({ file, declarations: parsed.data });
     }
   }
   return { models, order: orderModels(models), tests };
+}
+
+/** The last project parsed from each folder, with a digest of its files' names and text. */
+const parsedProjects = new Map<string, { digest: string; project: Project }>();
+
+/**
+ * Reads every model and test declaration under `sqlDir/<layer>/`. Parsing them (YAML, zod) was
+ * most of a build that finds nothing new, so files identical to the last read's give that
+ * read's project again.
+ */
+export async function loadProject(sqlDir: string = DEFAULT_SQL_DIR): Promise<Project> {
+  const files: ProjectFile[] = await Promise.all((await projectFiles(sqlDir)).map(async (f) => ({ ...f, text: await readFile(f.file, 'utf8') })));
+  const hash = createHash('sha256');
+  for (const { file, text } of files) hash.update(`${file}\u0000${text}\u0000`);
+  const digest = hash.digest('hex');
+  const last = parsedProjects.get(sqlDir);
+  if (last?.digest === digest) return last.project;
+  const project = parseProject(files);
+  parsedProjects.set(sqlDir, { digest, project });
+  return project;
 }

@@ -77,8 +77,14 @@ describe('Snowflake rendering of the models', () => {
     expect(duck).toContain(`json_transform(b.record, '{"id":"VARCHAR","sol":"VARCHAR","earth_date":"VARCHAR","camera":{"name":"VARCHAR","full_name":"VARCHAR"},"img_src":"VARCHAR"}') AS photo`);
     expect(duck).toContain('b.photo."camera"."name" AS camera_name');
     expect(duck).not.toMatch(/::VARCHAR|FLATTEN|TRY_TO_/);
-    const manifest = renderModel(project.models.get('FLAT_MANIFEST_PHOTOS')!, project, 'snowflake');
-    expect(manifest).toContain('FROM latest, LATERAL FLATTEN(input => latest.record:photos) AS e');
+    const manifest = project.models.get('FLAT_MANIFEST_PHOTOS')!;
+    const snowManifest = renderModel(manifest, project, 'snowflake');
+    expect(snowManifest).toContain('SELECT b.rover, b.record:photos AS photos');
+    expect(snowManifest).toContain('FROM latest, LATERAL FLATTEN(input => latest.photos) AS e');
+    // DuckDB unnests a column of JSON values: unnest over an expression would copy its input into every row.
+    const duckManifest = renderModel(manifest, project, 'duckdb');
+    expect(duckManifest).toContain(`SELECT b.rover, json_extract(b.record, '$.photos[*]') AS photos`);
+    expect(duckManifest).toContain('FROM latest, unnest(latest.photos) AS e(value)');
   });
 
   it('compiles data tests with names that say what failed', () => {

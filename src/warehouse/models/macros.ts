@@ -36,6 +36,12 @@ function checkedPattern(pattern: string): string {
   return pattern;
 }
 
+/** A column, bare or qualified (`photos`, `latest.photos`). */
+function checkedColumn(column: string): string {
+  if (!/^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(column)) throw new Error(`Expected a column but received ${JSON.stringify(column)}`);
+  return column;
+}
+
 function checkedAlias(alias: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`Expected a column alias but received ${JSON.stringify(alias)}`);
   return alias;
@@ -100,7 +106,11 @@ function duckdbMacros(parsed: ParsedFields): Record<string, MacroFn> {
     json_num: ([expr, path]) => `TRY_CAST(${text(expr!, path!)} AS DOUBLE)`,
     json_get: ([expr, path]) => json(expr!, path!),
     json_len: ([expr, path]) => `json_array_length(${json(expr!, path!)})`,
-    flatten: ([expr, path, alias]) => `unnest(json_extract(${expr}, '$.${checkedPath(path!)}[*]')) AS ${alias}(value)`,
+    // The elements as a LIST of JSON values, which flatten unnests.
+    json_array: ([expr, path]) => `json_extract(${expr}, '$.${checkedPath(path!)}[*]')`,
+    // Over a column only: unnest over an expression becomes a join on the expression's input,
+    // which copies that input (a whole manifest) into every row it yields.
+    flatten: ([column, alias]) => `unnest(${checkedColumn(column!)}) AS ${checkedAlias(alias!)}(value)`,
     json_timestamp: ([expr, path]) => `TRY_CAST(${text(expr!, path!)} AS TIMESTAMP)`,
     json_date: ([expr, path]) => `TRY_CAST(${text(expr!, path!)} AS DATE)`,
     json_regex_int: ([expr, path, pattern, group]) =>
@@ -123,7 +133,8 @@ const snowflake: Record<string, MacroFn> = {
   json_num: ([expr, path]) => `TRY_TO_DOUBLE(TO_VARCHAR(${expr}:${checkedPath(path!)}))`,
   json_get: ([expr, path]) => `${expr}:${checkedPath(path!)}`,
   json_len: ([expr, path]) => `ARRAY_SIZE(${expr}:${checkedPath(path!)})`,
-  flatten: ([expr, path, alias]) => `LATERAL FLATTEN(input => ${expr}:${checkedPath(path!)}) AS ${alias}`,
+  json_array: ([expr, path]) => `${expr}:${checkedPath(path!)}`,
+  flatten: ([column, alias]) => `LATERAL FLATTEN(input => ${checkedColumn(column!)}) AS ${checkedAlias(alias!)}`,
   json_timestamp: ([expr, path]) => `TRY_TO_TIMESTAMP_NTZ(${expr}:${checkedPath(path!)}::VARCHAR)`,
   json_date: ([expr, path]) => `TRY_TO_DATE(${expr}:${checkedPath(path!)}::VARCHAR)`,
   json_regex_int: ([expr, path, pattern, group]) =>
@@ -141,7 +152,8 @@ const ARITY: Record<string, number> = {
   json_num: 2,
   json_get: 2,
   json_len: 2,
-  flatten: 3,
+  json_array: 2,
+  flatten: 2,
   json_timestamp: 2,
   json_date: 2,
   json_regex_int: 4,

@@ -1,6 +1,7 @@
 -- One row per sol entry of each rover's latest manifest (sols without photos have no entry).
+-- Only the photos array crosses into the flatten: the whole record would be copied into every row.
 WITH latest AS (
-  SELECT b.rover, b.record
+  SELECT b.rover, b.record:photos AS photos
   FROM MARS_BRONZE.RAW_MANIFEST_RESPONSE b
   QUALIFY ROW_NUMBER() OVER (PARTITION BY b.rover ORDER BY b.ingested_at DESC, b.load_id DESC, b.record_index DESC) = 1
 )
@@ -12,4 +13,4 @@ SELECT
   TRY_TO_NUMBER(TO_VARCHAR(e.value:total_photos)) AS total_photos,
   ARRAY_SIZE(e.value:cameras) AS camera_count,
   e.value:cameras AS cameras
-FROM latest, LATERAL FLATTEN(input => latest.record:photos) AS e
+FROM latest, LATERAL FLATTEN(input => latest.photos) AS e

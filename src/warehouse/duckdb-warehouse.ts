@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { MEMORY_SIZE } from '../platform/config.ts';
-import { MarsError } from '../platform/errors.ts';
+import { expected, MarsError } from '../platform/errors.ts';
 import { once } from '../platform/lifecycle.ts';
 import { STAGING_ROOT } from './staging.ts';
 import type { Row, Warehouse } from './warehouse.ts';
@@ -116,9 +116,8 @@ class DuckDbTransaction implements Warehouse {
 export interface DuckDbOptions {
   /**
    * DuckDB's memory_limit, e.g. `512MB`; unset, DuckDB's own default (80% of the machine). Under
-   * 512MB a 670,000-record load takes as long and half the resident memory, but no default is
-   * set: FLAT_MANIFEST_PHOTOS's lateral unnest holds the whole manifest once per sol entry
-   * (about 1.3 GB for Curiosity's), which DuckDB cannot spill.
+   * 512MB a 670,000-record load takes as long with half the resident memory; it stays opt-in
+   * because larger queries then spill to disk beside the warehouse file.
    */
   memoryLimit?: string;
 }
@@ -139,7 +138,7 @@ export class DuckDbWarehouse implements Warehouse {
   /** `:memory:` gives a throwaway in-memory database. */
   static async open(filePath: string, options: DuckDbOptions = {}): Promise<DuckDbWarehouse> {
     const { memoryLimit } = options;
-    if (memoryLimit !== undefined && !MEMORY_SIZE.test(memoryLimit)) throw new Error(`Expected a memory limit like 512MB but received ${JSON.stringify(memoryLimit)}`);
+    if (memoryLimit !== undefined && !MEMORY_SIZE.test(memoryLimit)) throw new Error(expected('a size like 512MB', 'memoryLimit', memoryLimit));
     if (filePath !== ':memory:') await mkdir(path.dirname(filePath), { recursive: true });
     let instance: DuckDBInstance;
     try {

@@ -54,6 +54,8 @@ describe('ObjectStore on the embedded s3rver', () => {
         expect(await readFile(path.join(dir, `${name}.jpg`))).toEqual(body);
         expect(await store.getToFile('originals/missing.jpg', path.join(dir, `${name}-missing.jpg`))).toBe(false);
       }
+      // A key climbing out of the bucket folder reads no file of the host's.
+      await expect(local.getToFile('../other-bucket/secret.jpg', path.join(dir, 'climb.jpg'))).rejects.toThrow('leads outside bucket');
     } finally {
       await cleanup();
     }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import S3rver from 's3rver';
 import { S3EventRecordSchema } from '../../timelapse/minio-event.ts';
 import type { Service } from '../lifecycle.ts';
@@ -60,7 +61,10 @@ export class EmbeddedS3 extends EventEmitter implements Service {
    */
   objectFile = (bucket: string, key: string): string => {
     if (!this.server) throw new Error('embedded S3 is not started');
-    return this.server.store.getResourcePath(bucket, key, 'object');
+    const file = this.server.store.getResourcePath(bucket, key, 'object');
+    // s3rver joins the key's segments onto the folder: `..` in a key must not reach beyond it.
+    if (!file.startsWith(path.join(this.options.directory, bucket) + path.sep)) throw new Error(`object key ${JSON.stringify(key)} leads outside bucket ${bucket}`);
+    return file;
   };
 
   close = once(async () => {

@@ -46,6 +46,37 @@ describe('mars ingest', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ source: 'photos', rover: 'spirit', requests: 1, records: 0, skippedSols: [0, 1, 2] });
   });
 
+  it('adds each run to the run history the pipeline page shows, a failed one with its error', async () => {
+    const history = async () => {
+      const query = await mars(['query', 'SELECT run_id, source, rover_name, status, requests, records, objects, error FROM MARS_OPS.INGEST_RUNS ORDER BY started_at', '--json'], env);
+      expect(query.code).toBe(0);
+      return JSON.parse(query.stdout) as Array<Record<string, unknown>>;
+    };
+    const before = (await history()).length;
+    const done = await mars(['ingest', 'photos', '--rover', 'spirit', '--sols', '4', '--json'], env);
+    expect(done.code).toBe(0);
+    const summary = JSON.parse(done.stdout) as { requests: number; records: number; objectKeys: string[] };
+
+    // A mirror that has nothing recorded answers 404: the command fails and the run says why.
+    const { dir: emptyDir, cleanup: removeEmpty } = await tempDir('mars-cli-empty');
+    const empty = await startReplayServer({ dir: emptyDir });
+    try {
+      const failed = await mars(['ingest', 'manifests', '--rover', 'spirit'], { ...env, NASA_API_BASE_URL: empty.url });
+      expect(failed.code).toBe(1);
+    } finally {
+      await empty.close();
+      await removeEmpty();
+    }
+
+    const runs = (await history()).slice(before);
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toMatchObject({ source: 'photos', rover_name: 'spirit', status: 'completed', requests: summary.requests, records: summary.records, objects: summary.objectKeys.length, error: null });
+    expect(runs[1]).toMatchObject({ source: 'manifests', rover_name: 'spirit', status: 'failed', records: 0, objects: 0 });
+    expect(String(runs[1]!.error)).toContain('404');
+    expect(String(runs[0]!.run_id)).toMatch(/^cli\//);
+    expect(runs[0]!.run_id).not.toBe(runs[1]!.run_id);
+  });
+
   it('ingests the other sources the same way', async () => {
     const manifests = await mars(['ingest', 'manifests', '--rover', 'curiosity'], env);
     expect(manifests.stdout).toBe('ingested manifests for curiosity: 1 request, 1 record, 0 quarantined, 1 object written\n');

@@ -10,13 +10,14 @@ import { HttpClient } from '../../src/ingest/http-client.ts';
 import { TransientError, ValidationError } from '../../src/platform/errors.ts';
 import { createKafkaClient } from '../../src/platform/kafka/client.ts';
 import { KafkaProducer } from '../../src/platform/kafka/producer.ts';
-import { DeadLetterSchema } from '../../src/timelapse/topics.ts';
+import { DeadLetterSchema, IngestionRunSchema } from '../../src/timelapse/topics.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { closeRedis, createRedis } from '../../src/platform/redis.ts';
 import { DoneRecords } from '../../src/workers/ingest/done-records.ts';
 import { ingestJobKey } from '../../src/workers/ingest/ingest-job.ts';
 import { IngestQueues } from '../../src/workers/ingest/ingest-queues.ts';
-import { IngestWorkers, type IngestSummaryLike } from '../../src/workers/ingest/ingest-workers.ts';
+import type { IngestSummaryLike } from '../../src/ingest/ingestion-run.ts';
+import { IngestWorkers } from '../../src/workers/ingest/ingest-workers.ts';
 import { SharedRollingHourLimit } from '../../src/workers/ingest/shared-rolling-hour-limit.ts';
 import { startTestKafka, type TestKafka } from '../support/kafka.ts';
 import { deletePrefix, OwnRedis, testRedisUrl, uniquePrefix } from '../support/redis.ts';
@@ -90,6 +91,17 @@ describe('BullMQ ingest queues', () => {
       ]);
       expect(JSON.parse(letters[0]!.value!)).toEqual({ source: 'photos', rover: 'spirit', solStart: 1, solEnd: 1 });
       expect(Object.fromEntries(calls)).toEqual({ 'curiosity:5': 1, 'spirit:1': 3, 'opportunity:9999': 1 });
+      // Every attempt is in the run history, failed ones with their error.
+      const runs = (await kafka.readTopic('ingestion-runs', 5)).map((m) => IngestionRunSchema.parse(JSON.parse(m.value!)));
+      const seen = runs.map((r) => [r.rover, r.attempt, r.status, r.records, r.objects, r.error]).sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`));
+      expect(seen).toEqual([
+        ['curiosity', 1, 'completed', 7, 1, null],
+        ['opportunity', 1, 'failed', 0, 0, 'sol out of the mission'],
+        ['spirit', 1, 'failed', 0, 0, 'NASA answered 503'],
+        ['spirit', 2, 'failed', 0, 0, 'NASA answered 503'],
+        ['spirit', 3, 'failed', 0, 0, 'NASA answered 503'],
+      ]);
+      expect(new Set(runs.map((r) => r.runId)).size).toBe(5);
     } finally {
       await env.close();
       await deletePrefix(testRedisUrl(), prefix);

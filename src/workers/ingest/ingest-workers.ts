@@ -9,17 +9,9 @@ import { closeAll, once, type Service } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { createRedis, closeRedis } from '../../platform/redis.ts';
 import type { DoneRecords } from './done-records.ts';
+import { ingestionRun, type IngestSummaryLike } from '../../ingest/ingestion-run.ts';
 import { ingestJobKey, ingestQueueName, IngestJobSchema } from './ingest-job.ts';
 
-export interface IngestSummaryLike {
-  records: number;
-  requests: number;
-  objectKeys: string[];
-  quarantined?: number;
-  retries?: number;
-  rateLimitWaits?: number;
-  rateLimitWaitMs?: number;
-}
 
 /** Told how a run went, failed runs included (what they did before the error). */
 export type IngestSettled = (summary: IngestSummaryLike, error: unknown) => void;
@@ -137,25 +129,8 @@ export class IngestWorkers implements Service {
   /** Publishes how this attempt went on `ingestion-runs`, for the run history; never fails the job. */
   private async reportRun(job: Job, request: IngestRequest, summary: IngestSummaryLike, startedAt: string, error: unknown): Promise<void> {
     try {
-      await this.options.producer.publish(Topics.ingestionRuns, {
-        runId: `${job.queueName}/${job.id}/${job.attemptsMade + 1}/${startedAt}`,
-        source: request.source,
-        rover: request.rover,
-        solStart: request.solStart ?? null,
-        solEnd: request.solEnd ?? request.solStart ?? null,
-        status: error ? 'failed' : 'completed',
-        attempt: job.attemptsMade + 1,
-        requests: summary.requests,
-        records: summary.records,
-        quarantined: summary.quarantined ?? 0,
-        retries: summary.retries ?? 0,
-        rateLimitWaits: summary.rateLimitWaits ?? 0,
-        rateLimitWaitMs: summary.rateLimitWaitMs ?? 0,
-        objects: summary.objectKeys.length,
-        error: error ? errorMessage(error) : null,
-        startedAt,
-        finishedAt: new Date().toISOString(),
-      }, `${request.source}/${request.rover}`);
+      const run = ingestionRun({ runId: `${job.queueName}/${job.id}/${job.attemptsMade + 1}/${startedAt}`, request, attempt: job.attemptsMade + 1, summary, startedAt, error });
+      await this.options.producer.publish(Topics.ingestionRuns, run, `${request.source}/${request.rover}`);
     } catch (publishError) {
       this.logger.warn({ jobId: job.id, error: errorMessage(publishError) }, 'ingest run could not be reported');
     }

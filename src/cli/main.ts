@@ -6,6 +6,12 @@ import { ConfigError } from '../platform/config.ts';
  * they all share the same handlers the long-running service uses.
  */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`mars query … | head`) closes the pipe: what is left to print has
+  // no reader, but the command still finishes its work (an ingest, a render) rather than dying
+  // mid-way on an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const program = new Command('mars')
     .description('Turns NASA Mars rover data into timelapse videos you can request, watch and trace.')
     .showHelpAfterError()

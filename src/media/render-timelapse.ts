@@ -12,6 +12,7 @@ import { WorkerFramePool, type FramePool } from './frame-pool.ts';
 import { resolveMediaTools } from './media-tools.ts';
 import { makeRenderFolder } from './render-folder.ts';
 import { SequenceJudge, type FrameDecision } from './quality-judge.ts';
+import { captionText } from './caption.ts';
 import { captionFrames } from './render/caption-frames.ts';
 import { checkVideo, EncodeStage } from './render/encode.ts';
 import { fetchOriginals, type LocalOriginal, type Originals } from './render/fetch-originals.ts';
@@ -160,6 +161,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     const outputs = new RenderOutputs(plan, options.fit, candidates.length);
     const frameIndexOf = new Map<number, number>();
     const acceptedFiles: string[] = [];
+    const acceptedCaptions: string[] = [];
     for await (const judged of frames) {
       decisions.push(judged.decision);
       progress('normalise', decisions.length, candidates.length);
@@ -167,6 +169,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       if (!judged.decision.accepted) continue;
       frameIndexOf.set(judged.decision.index, encode.frames);
       acceptedFiles.push(judged.path!);
+      if (options.caption) acceptedCaptions.push(captionText(candidates[judged.decision.index]!));
       await encode.write(judged);
     }
 
@@ -199,6 +202,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       ...tools,
       plan,
       options,
+      captions: options.caption ? acceptedCaptions : undefined,
       dir: tmp,
       signal: deps.signal,
       onFrame: (done, total) => progress('encode', candidates.length + Math.round((done / total) * candidates.length), encodeTotal),

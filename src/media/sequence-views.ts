@@ -1,5 +1,6 @@
 import path from 'node:path';
 import sharp from 'sharp';
+import { drawCaption } from './caption.ts';
 import { FrameEncoder } from './ffmpeg-encoder.ts';
 import { normalisedFrame } from './frame-task.ts';
 import { MotionView, type MotionSettings, type MotionStretch } from './motion/motion-view.ts';
@@ -29,6 +30,8 @@ export interface ViewsInput {
   /** Align the frames (the stabilised view, and the motion view made from it); omitted: no alignment. */
   stabilise?: StabiliseSettings;
   motion: MotionSettings;
+  /** One caption per file, drawn on every view's frame after alignment and differencing; omitted: none. */
+  captions?: readonly string[];
   encoder: { ffmpegPath: string; fps: number; format: RenderFormat; crf: number; preset: string; levelFrames: number };
   /** Where the videos are written: `<view>.<format>`. */
   dir: string;
@@ -99,8 +102,10 @@ export async function renderViews(input: ViewsInput): Promise<ViewsResult> {
       }),
     });
   }
-  const write = async (view: ViewName, frame: Uint8Array) => {
+  const write = async (view: ViewName, pixels: Uint8Array) => {
     const out = outputs.get(view)!;
+    // On a copy: the same pixels may feed another view, the motion window, or ffmpeg's pipe still.
+    const frame = input.captions ? captioned(pixels, out.width, output.height, input.captions[out.written]!) : pixels;
     if (out.written === posterAt) {
       out.poster = sharp(frame, { raw: { width: out.width, height: output.height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
       out.poster.catch(() => undefined);
@@ -150,6 +155,11 @@ export async function renderViews(input: ViewsInput): Promise<ViewsResult> {
   };
 }
 
+function captioned(pixels: Uint8Array, width: number, height: number, text: string): Uint8Array {
+  const frame = new Uint8Array(pixels);
+  drawCaption(frame, width, height, text);
+  return frame;
+}
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? null;
 

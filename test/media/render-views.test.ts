@@ -1,5 +1,7 @@
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captionText, drawCaption } from '../../src/media/caption.ts';
 import { WorkerFramePool } from '../../src/media/frame-pool.ts';
 import { resolveMediaTools } from '../../src/media/media-tools.ts';
 import { probeVideo } from '../../src/media/probe-video.ts';
@@ -28,14 +30,14 @@ describe('renderTimelapse with stabilise and the motion view', () => {
   let dir: string;
   let frames: FrameCandidate[];
 
-  const input = (requestId: string): RenderInput => ({
+  const input = (requestId: string, extra: Partial<RenderInput['options']> = {}, count = FRAMES): RenderInput => ({
     requestId,
     rover: 'Perseverance',
     camera: 'NAVCAM_RIGHT',
     solStart: 731,
     solEnd: 731,
-    frames,
-    options: { stabilise: true, mode: 'motion', layout: 'side-by-side', preset: 'veryfast' },
+    frames: frames.slice(0, count),
+    options: { stabilise: true, mode: 'motion', layout: 'side-by-side', preset: 'veryfast', ...extra },
   });
   const deps = () => ({ store: s3.store, lineage: new LineageStore(warehouse), config, logger: silentLogger, pool });
 
@@ -123,5 +125,29 @@ describe('renderTimelapse with stabilise and the motion view', () => {
     // A repeat answers with the recorded keys, the views' included.
     const again = await renderTimelapse(input('views-1'), deps());
     expect(again.keys).toEqual(result.keys);
+  }, 180_000);
+
+  it('draws the caption on the stabilised and motion videos as on the plain one, over the aligned pixels', async () => {
+    const result = await renderTimelapse(input('views-caption', { caption: true }, 12), deps());
+    const text = captionText(frames[0]!);
+    // Where the caption's glyphs and its darkened band fall on a frame of this width.
+    const mask = (width: number, height: number) => {
+      const white = new Uint8Array(width * height * 3).fill(200);
+      drawCaption(white, width, height, text);
+      return { glyph: (i: number) => white[i] === 255, band: (i: number) => white[i] === 50 };
+    };
+    for (const key of [result.keys.poster, result.keys.stabilisedPoster!, result.keys.motionPoster!]) {
+      const { data, info } = await sharp(await s3.store.getBuffer(key)).raw().toBuffer({ resolveWithObject: true });
+      const { glyph, band } = mask(info.width, info.height);
+      let glyphSum = 0, glyphs = 0, bandSum = 0, bands = 0;
+      for (let i = 0; i < data.length; i += info.channels) {
+        if (glyph(i)) (glyphSum += data[i]!), glyphs++;
+        else if (band(i)) (bandSum += data[i]!), bands++;
+      }
+      expect(glyphs, key).toBeGreaterThan(100);
+      // White text on a band at a quarter of the scene's brightness (JPEG blurs the edges).
+      expect(glyphSum / glyphs, key).toBeGreaterThan(170);
+      expect(bandSum / bands, key).toBeLessThan(60);
+    }
   }, 180_000);
 });

@@ -28,7 +28,7 @@ export function viewsAskedFor(options: Pick<RenderOptions, 'stabilise' | 'mode'>
 /**
  * The views stage, after the plain video: the stabilised video and the motion view from the
  * accepted frames' files (a pass of their own; see sequence-views.ts), each checked like the
- * plain video. Captions are not drawn on them.
+ * plain video. Captions, when given (one per file), are drawn on them as on the plain video.
  */
 export async function renderViewsStage(
   files: readonly string[],
@@ -37,6 +37,7 @@ export async function renderViewsStage(
     ffprobePath: string;
     plan: Pick<FramePlan, 'source' | 'output'>;
     options: RenderOptions;
+    captions?: readonly string[];
     dir: string;
     signal?: AbortSignal;
     onFrame?: (done: number, total: number) => void;
@@ -53,6 +54,7 @@ export async function renderViewsStage(
     views,
     stabilise: options.stabilise ? { smoothing: options.smoothing, maxZoom: MAX_ZOOM } : undefined,
     motion: { window: options.motionWindow, layout: options.layout },
+    captions: settings.captions,
     encoder: {
       ffmpegPath: settings.ffmpegPath,
       fps: options.fps,

@@ -1,5 +1,5 @@
 import { BRONZE_COLUMNS } from './bronze.ts';
-import { checkHeader, diagnose, envelopeProblemIn, RejectedObject, sqlTimestamp, type Fetched, type Header } from './raw-envelope.ts';
+import { checkHeader, diagnose, envelopeProblemIn, headerFromPrefix, RejectedObject, sqlTimestamp, type Fetched, type Header } from './raw-envelope.ts';
 import type { Row, Warehouse } from './warehouse.ts';
 
 /** The DuckDB Bronze load path: the engine reads the downloaded objects itself. */
@@ -36,12 +36,39 @@ export interface Inspected {
   refused: Array<{ job: Fetched; reason: string }>;
 }
 
+function acceptedOrNull(key: string, raw: unknown): Header | null {
+  if (raw === null) return null;
+  try {
+    return checkHeader(key, raw);
+  } catch (error) {
+    if (error instanceof RejectedObject) return null;
+    throw error;
+  }
+}
+
+/**
+ * The headers of the envelopes, each checked with zod. `prefix`: from each file's first bytes,
+ * where ingestion's key order puts the header, instead of a parse of the whole file; DuckDB
+ * reads the others', and all without `prefix`. The insert reads the same values: DuckDB
+ * refuses an object with a repeated key, so no second `rover` after the records can differ.
+ */
+export async function inspectEnvelopes(warehouse: Warehouse, jobs: Fetched[], options: { prefix: boolean }): Promise<Inspected> {
+  if (!options.prefix) return inspectWithDuckDb(warehouse, jobs);
+  const headers = await Promise.all(jobs.map(async (job) => acceptedOrNull(job.key, await headerFromPrefix(job.file))));
+  const accepted = jobs.flatMap((job, i) => (headers[i] ? [{ job, header: headers[i] }] : []));
+  // Refusals and unusual files take the engine's path, which finds the reason in the whole file.
+  const rest = jobs.filter((_, i) => !headers[i]);
+  if (rest.length === 0) return { accepted, refused: [] };
+  const engine = await inspectWithDuckDb(warehouse, rest);
+  return { accepted: [...accepted, ...engine.accepted], refused: engine.refused };
+}
+
 /**
  * DuckDB reads the envelopes' headers straight from the local files (outside any transaction:
  * a failed statement would abort it), each checked with zod; Node parses no envelope that
  * DuckDB reads. One unreadable file fails the whole read, so then they are sorted out one by one.
  */
-export async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): Promise<Inspected> {
+async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): Promise<Inspected> {
   let headers: Row[];
   try {
     headers = await warehouse.query(

@@ -1,14 +1,12 @@
-import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { sourceOfKey } from '../timelapse/raw-objects.ts';
 import type { Logger } from '../platform/logger.ts';
-import { isNotFound, type ObjectStore } from '../platform/object-store/object-store.ts';
+import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
 import { loadWithBinds } from './bronze-binds.ts';
-import { insertWithDuckDb, inspectWithDuckDb } from './bronze-duckdb.ts';
+import { insertWithDuckDb, inspectEnvelopes } from './bronze-duckdb.ts';
 import { envelopeProblemIn, RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
 import { errorMessage } from '../platform/errors.ts';
 import { serialize } from './serialize.ts';
@@ -119,14 +117,15 @@ async function writeLedger(tx: Warehouse, entries: LedgerEntry[], loadedAt: stri
 }
 
 /**
- * DuckDB reads the files itself: their headers first (checked with zod), then one INSERT per
- * Bronze table in one transaction with the ledger. A file whose records DuckDB cannot take
- * fails the whole statement; then the files are committed one by one, and the one that fails
- * alone is refused with the reason Node finds in it.
+ * DuckDB reads the files itself: their headers first (checked with zod; from the first bytes
+ * of each file when they hold it), then one INSERT per Bronze table in one transaction with
+ * the ledger. A file whose records DuckDB cannot take fails the whole statement; then the files
+ * are committed one by one, their headers read by DuckDB, and the one that fails alone is
+ * refused with the reason Node finds in it.
  */
-async function commitWithDuckDb(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<string, LoadResult>> {
+async function commitWithDuckDb(deps: LoaderDeps, jobs: Fetched[], prefix = true): Promise<Map<string, LoadResult>> {
   const loadedAt = loadedAtOf(deps);
-  const inspected = await inspectWithDuckDb(deps.warehouse, jobs);
+  const inspected = await inspectEnvelopes(deps.warehouse, jobs, { prefix });
   try {
     return await deps.warehouse.transaction(async (tx) => {
       let loadId = await nextLoadId(tx);
@@ -146,7 +145,7 @@ async function commitWithDuckDb(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<
     if (jobs.length > 1) {
       // Smaller statements also get past a passing shortage of memory.
       const results = new Map<string, LoadResult>();
-      for (const job of jobs) for (const [key, result] of await commitWithDuckDb(deps, [job])) results.set(key, result);
+      for (const job of jobs) for (const [key, result] of await commitWithDuckDb(deps, [job], false)) results.set(key, result);
       return results;
     }
     const job = jobs[0]!;
@@ -181,13 +180,8 @@ async function commitWithBinds(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<s
 async function fetchObject(store: ObjectStore, request: LoadRequest, dir: string, index: number): Promise<Fetched | LoadResult> {
   const table = BRONZE_TABLES[sourceOfKey(request.key)!];
   const file = path.join(dir, `${index}.json`);
-  try {
-    // A plain stream to a file: the minio client's fGetObject is several times slower here.
-    await pipeline(await store.getStream(request.key), createWriteStream(file));
-  } catch (error) {
-    if (isNotFound(error)) return { loaded: false, table, rows: 0, reason: 'object no longer exists' };
-    throw error;
-  }
+  // One GET, or a file copy from the embedded store's folder.
+  if (!(await store.getToFile(request.key, file))) return { loaded: false, table, rows: 0, reason: 'object no longer exists' };
   return { ...request, file, bytes: (await stat(file)).size, table };
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { RawEnvelopeSchema, sourceOfKey, type Source } from '../timelapse/raw-objects.ts';
 import { errorMessage, formatIssues, MarsError } from '../platform/errors.ts';
@@ -7,6 +7,7 @@ import { errorMessage, formatIssues, MarsError } from '../platform/errors.ts';
 
 /** The envelope without its records. */
 const EnvelopeHeaderSchema = RawEnvelopeSchema.omit({ records: true });
+const HEADER_FIELDS = Object.keys(EnvelopeHeaderSchema.shape);
 
 /** 2026-11-27T14:17:37.123Z -> 2026-11-27 14:17:37.123 (UTC, no zone: both engines' plain TIMESTAMP). */
 export const sqlTimestamp = (iso: string): string => new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
@@ -74,4 +75,77 @@ export interface Fetched {
   /** The file's length in bytes. */
   bytes: number;
   table: string;
+}
+
+/** Enough for a header of some hundred request URLs; a longer one is read by the engine. */
+const HEADER_PREFIX_BYTES = 64 * 1024;
+
+const SPACE = new Set([' ', '\t', '\n', '\r']);
+const skipSpace = (text: string, at: number): number => {
+  while (SPACE.has(text[at] ?? '')) at += 1;
+  return at;
+};
+
+/** Where the JSON value starting at `at` ends, or -1 when `text` ends first. */
+function valueEnd(text: string, at: number): number {
+  let depth = 0;
+  for (let i = at; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i += 1; i < text.length && text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
+      if (i >= text.length) return -1;
+      if (depth === 0) return i + 1;
+    } else if (c === '{' || c === '[') depth += 1;
+    else if (c === '}' || c === ']') {
+      depth -= 1;
+      if (depth === 0) return i + 1;
+      if (depth < 0) return i;
+    } else if (depth === 0 && (c === ',' || SPACE.has(c))) return i;
+  }
+  return -1;
+}
+
+/**
+ * The envelope's fields that come before `records` in `text` (the start of a file), each parsed
+ * as JSON; null unless every header field is there, once, before `records`. Ingestion writes the
+ * header first, so the records need no parse but the engine's.
+ */
+export function headerBeforeRecords(text: string): Record<string, unknown> | null {
+  const fields: Record<string, unknown> = {};
+  let at = skipSpace(text, 0);
+  if (text[at] !== '{') return null;
+  at += 1;
+  try {
+    for (;;) {
+      at = skipSpace(text, at);
+      const keyEnd = text[at] === '"' ? valueEnd(text, at) : -1;
+      if (keyEnd < 0) return null;
+      const key = JSON.parse(text.slice(at, keyEnd)) as string;
+      at = skipSpace(text, keyEnd);
+      if (text[at] !== ':' || Object.hasOwn(fields, key)) return null;
+      if (key === 'records') return HEADER_FIELDS.every((field) => Object.hasOwn(fields, field)) ? fields : null;
+      at = skipSpace(text, at + 1);
+      const end = valueEnd(text, at);
+      if (end < 0) return null;
+      fields[key] = JSON.parse(text.slice(at, end));
+      at = skipSpace(text, end);
+      if (text[at] !== ',') return null;
+      at += 1;
+    }
+  } catch {
+    // Not JSON where a key or value should be: the engine's read of the whole file says why.
+    return null;
+  }
+}
+
+/** The header from the first bytes of a file (see `headerBeforeRecords`), or null. */
+export async function headerFromPrefix(file: string): Promise<Record<string, unknown> | null> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(HEADER_PREFIX_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return headerBeforeRecords(buffer.toString('utf8', 0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }

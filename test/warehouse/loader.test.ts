@@ -9,6 +9,7 @@ import { SnowflakeWarehouse } from '../../src/warehouse/snowflake-warehouse.ts';
 import { startTestS3 } from '../support/s3.ts';
 import { tempDir } from '../support/temp.ts';
 import { envelope, fixtureJson, fixturePhotos, putEnvelope } from '../support/envelopes.ts';
+import { rawObjectKey } from '../../src/timelapse/raw-objects.ts';
 import { startSnowflakeStub, type StubAnswer, type StubStatement } from '../support/snowflake-stub.ts';
 
 describe('loader', () => {
@@ -89,6 +90,29 @@ describe('loader', () => {
     expect(await loadRawObject(deps(), { key: 'raw/quarantine/photos/spirit/20260101T000000000Z.json', etag: 'x' })).toEqual({ loaded: false, table: null, rows: 0, reason: 'not a raw object key' });
     expect(await loadRawObject(deps(), { key: 'tmp/abc/20260101T000000000Z.json', etag: 'x' })).toEqual({ loaded: false, table: null, rows: 0, reason: 'not a raw object key' });
     expect((await loadPending(deps())).rejected).toBe(0);
+  });
+
+  it('takes an envelope whose header follows its records as one whose header comes first, and refuses a bad header after the records', async () => {
+    const photos = await fixturePhotos('spirit_sol1.json');
+    const first = envelope('photos', 'spirit', photos, { solStart: 2, ingestedAt: '2026-02-03T04:05:06.007Z' });
+    const { records, ...header } = first;
+    const last = { ...first, solStart: 3, solEnd: 3 };
+    const lastKey = rawObjectKey(last);
+    await store.putBuffer(lastKey, Buffer.from(JSON.stringify({ records, ...header, solStart: 3, solEnd: 3 })));
+    const badKey = 'raw/photos/spirit/sol-4-4/20260203T040506007Z.json';
+    await store.putBuffer(badKey, Buffer.from(JSON.stringify({ records, ...header, solStart: 4, solEnd: 4, rover: 'mars' })));
+    const { key: firstKey } = await putEnvelope(store, first);
+    const summary = await loadPending(deps());
+    expect(summary).toMatchObject({ loaded: 2, rejected: 1, rows: 2 * 77 });
+    expect(summary.rejections).toEqual([{ key: badKey, reason: 'invalid envelope: rover: expected one of curiosity, perseverance, opportunity, spirit' }]);
+    const rows = await warehouse.query(
+      'SELECT object_key, rover, sol_start, sol_end, ingested_at, COUNT(*) AS n, MAX(record_index) AS last_index FROM MARS_BRONZE.RAW_PHOTO_RESPONSE WHERE object_key IN (?, ?) GROUP BY ALL ORDER BY sol_start',
+      [firstKey, lastKey],
+    );
+    expect(rows).toEqual([
+      { object_key: firstKey, rover: 'spirit', sol_start: 2, sol_end: 2, ingested_at: '2026-02-03 04:05:06.007', n: 77, last_index: 76 },
+      { object_key: lastKey, rover: 'spirit', sol_start: 3, sol_end: 3, ingested_at: '2026-02-03 04:05:06.007', n: 77, last_index: 76 },
+    ]);
   });
 
   it('loads concurrent calls for the same object once', async () => {

@@ -14,19 +14,20 @@ WITH photos AS (
     p.sol,
     p.earth_date,
     p.taken_at,
-    COALESCE(p.sclk, n.name_sclk) AS sclk,
+    COALESCE(p.sclk, p.name_sclk) AS sclk,
     -- The classic API says nothing of sample types: its file names may; otherwise a full frame.
-    CASE WHEN p.source = 'photos_api' THEN COALESCE(n.name_sample_type, p.sample_type) ELSE COALESCE(p.sample_type, n.name_sample_type) END AS sample_type,
+    CASE WHEN p.source = 'photos_api' THEN COALESCE(p.name_sample_type, p.sample_type) ELSE COALESCE(p.sample_type, p.name_sample_type) END AS sample_type,
     p.width,
     p.height,
     p.img_src,
-    COALESCE(p.sequence_id, n.name_sequence_id) AS sequence_id,
+    COALESCE(p.sequence_id, p.name_sequence_id) AS sequence_id,
     p.ingested_at,
-    n.image_stem,
-    n.url_rank,
-    n.name_eye
+    p.image_stem,
+    p.url_rank,
+    p.name_eye
   FROM {{ ref('FLAT_PHOTO_RESPONSE') }} p
-  JOIN {{ ref('PHOTO_FILE_NAMES') }} n ON n.source = p.source AND n.image_id = p.image_id
+  -- A record without an id is no photo (FLAT_PHOTO_RESPONSE's not_null test reports it).
+  WHERE p.image_id IS NOT NULL
 ),
 
 classic AS (

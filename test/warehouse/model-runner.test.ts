@@ -104,4 +104,40 @@ describe('model runner on a small project of its own', () => {
       await warehouse.close();
     }
   });
+
+  it('rebuilds an incremental table whole when its columns change, and swaps a table for a view and back', async () => {
+    await write('bronze/EVENTS.sql', "{{ config(materialized='ddl') }}\nCREATE TABLE IF NOT EXISTS {{ this }} (load_id BIGINT, k VARCHAR, v INTEGER)");
+    const latest = (columns: string) =>
+      write('silver/LATEST.sql', `{{ config(materialized='incremental', unique_key='k', updated_at='load_id') }}\nSELECT ${columns} FROM {{ source('EVENTS') }} e WHERE {{ incremental_since('e.load_id') }}`);
+    const names = (kind: 'table' | 'view') => write('silver/NAMES.sql', `{{ config(materialized='${kind}') }}\nSELECT k FROM {{ ref('LATEST') }}`);
+    await latest('k, load_id');
+    await names('table');
+    const warehouse = await DuckDbWarehouse.open(path.join(dir, 'w.duckdb'));
+    try {
+      const build = async () => runModels({ warehouse, project: await loadProject(dir), logger: silentLogger });
+      const typeOf = async (table: string) =>
+        (await warehouse.query(`SELECT table_type FROM information_schema.tables WHERE table_schema = 'MARS_SILVER' AND table_name = '${table}'`))[0]?.table_type;
+      await build();
+      await warehouse.exec("INSERT INTO MARS_BRONZE.EVENTS VALUES (1, 'a', 1), (1, 'b', 2)");
+      await build();
+      // A new column: the rows already merged get it too, not only the new ones.
+      await latest('k, v, load_id');
+      await warehouse.exec("INSERT INTO MARS_BRONZE.EVENTS VALUES (2, 'c', 3)");
+      expect((await build()).find((r) => r.name === 'LATEST')).toMatchObject({ rows: 3, merged: 3 });
+      expect(await warehouse.query('SELECT k, v FROM MARS_SILVER.LATEST ORDER BY k')).toEqual([
+        { k: 'a', v: 1 },
+        { k: 'b', v: 2 },
+        { k: 'c', v: 3 },
+      ]);
+      expect(await typeOf('NAMES')).toBe('BASE TABLE');
+      await names('view');
+      expect((await build()).find((r) => r.name === 'NAMES')).toMatchObject({ materialized: 'view', rows: 3 });
+      expect(await typeOf('NAMES')).toBe('VIEW');
+      await names('table');
+      await build();
+      expect(await typeOf('NAMES')).toBe('BASE TABLE');
+    } finally {
+      await warehouse.close();
+    }
+  });
 });

@@ -19,8 +19,11 @@ export const DEFAULT_SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.me
 
 const ModelConfigSchema = z
   .object({
-    /** `ddl`: a CREATE ... IF NOT EXISTS script (Bronze load targets); `table`: rebuilt each run; `incremental`: merged. */
-    materialized: z.enum(['ddl', 'table', 'incremental']),
+    /**
+     * `ddl`: a CREATE ... IF NOT EXISTS script (Bronze load targets); `table`: rebuilt each run;
+     * `incremental`: merged; `view`: a query over other models, for what is cheaper to read than to store.
+     */
+    materialized: z.enum(['ddl', 'table', 'incremental', 'view']),
     /** Comma-separated columns identifying a row (incremental only). */
     unique_key: z.string().optional(),
     /** Column that decides which of two versions of a row wins (incremental only): the larger. */
@@ -38,7 +41,7 @@ export interface Model {
   relation: string;
   file: string;
   template: string;
-  materialized: 'ddl' | 'table' | 'incremental';
+  materialized: 'ddl' | 'table' | 'incremental' | 'view';
   uniqueKey: string[];
   updatedAt?: string;
   /** Names of the models this one reads through ref() or source(). */

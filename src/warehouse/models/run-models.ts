@@ -26,13 +26,32 @@ export type ModelProgress = (p: { done: number; total: number; model: string }) 
 
 const firstNumber = (rows: Row[]): number => Number(Object.values(rows[0] ?? {})[0] ?? 0);
 
+/** What information_schema says `relation` is: 'BASE TABLE', 'VIEW', or undefined when it does not exist. */
+async function relationType(warehouse: Warehouse, relation: string): Promise<string | undefined> {
+  const [schema, table] = relation.split('.');
+  const rows = await warehouse.query('SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [schema, table]);
+  return rows.length === 0 ? undefined : String(Object.values(rows[0]!)[0]);
+}
+
 export async function tableExists(warehouse: Warehouse, relation: string): Promise<boolean> {
+  return (await relationType(warehouse, relation)) !== undefined;
+}
+
+/** Drops `relation` when it exists as the other kind: CREATE OR REPLACE replaces a table or a view, never one with the other. */
+async function dropOtherKind(warehouse: Warehouse, relation: string, kind: 'TABLE' | 'VIEW'): Promise<void> {
+  const type = await relationType(warehouse, relation);
+  if (type === 'VIEW' && kind === 'TABLE') await warehouse.exec(`DROP VIEW ${relation}`);
+  if (type !== undefined && type !== 'VIEW' && kind === 'VIEW') await warehouse.exec(`DROP TABLE ${relation}`);
+}
+
+/** The relation's column names in order, to tell whether a model's columns changed since its table was built. */
+async function columnsOf(warehouse: Warehouse, relation: string): Promise<string[]> {
   const [schema, table] = relation.split('.');
   const rows = await warehouse.query(
-    'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?',
+    'SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position',
     [schema, table],
   );
-  return firstNumber(rows) > 0;
+  return rows.map((row) => String(Object.values(row)[0]).toLowerCase());
 }
 
 async function count(warehouse: Warehouse, relation: string): Promise<number> {
@@ -44,10 +63,11 @@ async function count(warehouse: Warehouse, relation: string): Promise<number> {
  * table already holds a newer version (larger `updated_at`), so replaying an old object never
  * wins over a later ingestion, and a run with no new Bronze rows touches nothing.
  */
-async function mergeIncremental(warehouse: Warehouse, model: Model, select: string): Promise<number> {
+async function mergeIncremental(warehouse: Warehouse, model: Model, select: string): Promise<number | 'columns changed'> {
   const stage = `${model.relation}__STAGE`;
   await warehouse.exec(`CREATE OR REPLACE TABLE ${stage} AS\n${select}`);
   try {
+    if ((await columnsOf(warehouse, stage)).join() !== (await columnsOf(warehouse, model.relation)).join()) return 'columns changed';
     const staged = await count(warehouse, stage);
     if (staged === 0) return 0;
     // No alias on the DELETE target: Snowflake's DELETE takes none; both engines accept the bare table name.
@@ -74,16 +94,26 @@ export async function runModel(warehouse: Warehouse, project: Project, model: Mo
       await warehouse.exec(renderModel(model, project, warehouse.dialect));
       return { name: model.name, relation: model.relation, materialized: 'ddl', rows: null, ms: performance.now() - started };
     case 'table':
+      await dropOtherKind(warehouse, model.relation, 'TABLE');
       await warehouse.exec(`CREATE OR REPLACE TABLE ${model.relation} AS\n${renderModel(model, project, warehouse.dialect)}`);
       break;
-    case 'incremental':
-      if (await tableExists(warehouse, model.relation)) {
-        merged = await mergeIncremental(warehouse, model, renderModel(model, project, warehouse.dialect, { incremental: true }));
-      } else {
-        await warehouse.exec(`CREATE TABLE ${model.relation} AS\n${renderModel(model, project, warehouse.dialect)}`);
+    case 'view':
+      await dropOtherKind(warehouse, model.relation, 'VIEW');
+      await warehouse.exec(`CREATE OR REPLACE VIEW ${model.relation} AS\n${renderModel(model, project, warehouse.dialect)}`);
+      break;
+    case 'incremental': {
+      const merge = (await tableExists(warehouse, model.relation))
+        ? await mergeIncremental(warehouse, model, renderModel(model, project, warehouse.dialect, { incremental: true }))
+        : 'new';
+      if (merge === 'new' || merge === 'columns changed') {
+        // A first build, or the model's columns changed: the table is built whole from Bronze.
+        await warehouse.exec(`CREATE OR REPLACE TABLE ${model.relation} AS\n${renderModel(model, project, warehouse.dialect)}`);
         merged = await count(warehouse, model.relation);
+      } else {
+        merged = merge;
       }
       break;
+    }
   }
   const rows = await count(warehouse, model.relation);
   return { name: model.name, relation: model.relation, materialized: model.materialized, rows, merged, ms: performance.now() - started };

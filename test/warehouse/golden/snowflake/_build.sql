@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS MARS_BRONZE.RAW_PHOTO_RESPONSE (
   record VARIANT
 );
 
-SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FLAT_PHOTO_RESPONSE"]
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FLAT_PHOTO_RESPONSE"]
 
 CREATE OR REPLACE TABLE MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE AS
 -- One row per image, harmonised across the classic Photos API and the two raw-image feeds.
@@ -115,6 +115,27 @@ CREATE OR REPLACE TABLE MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE AS
 -- `sample_type` at the top level or under `extended` (the recorded Curiosity response), and
 -- Curiosity's `https_url` is preferred over its `url`. Each record's JSON is read once for all
 -- the fields taken from it (json_fields), not once per field.
+--
+-- What NASA's file names say about each image is read here, once per image as it arrives (the
+-- PHOTO_FILE_NAMES view shows these columns apart). The file-name stem names the exposure in
+-- every source: the classic API and a raw-image feed that know the same image give the same
+-- stem, which is how FACT_PHOTOS keeps one row per exposure. Where only the classic API knows an
+-- image, its eye, sample type and sequence come from here.
+--
+-- image_stem: the last path segment of the image URL, upper-cased, without its extension, query
+--   and a Perseverance browse size (NLF_..._185J01_1200.jpg and NLF_..._185J01.png are one stem);
+--   NULL where the URL names no file.
+-- url_rank: 0 for a full-resolution https URL; +2 for a browse size (_320, _800, _1200), +1 for http.
+-- name_eye: the eye of a stereo pair, where the camera name does not say it (classic NAVCAM, MAST):
+--   Curiosity engineering cameras  <N|F|R><L|R><A|B>_<sclk>EDR_...   NLB_ = Navcam left, B side
+--   Curiosity Mastcam (MSSS)       <sol>M<L|R>...                    1489ML... = Mastcam left
+--   Spirit and Opportunity         <1|2><cam><sclk><product>...P<seq><L|R><filter>...
+-- name_sample_type: Curiosity engineering cameras only, the letter after EDR_:
+--   F full frame, S subframe, D downsampled, T thumbnail.
+-- name_sclk: Curiosity engineering cameras, the spacecraft clock after the first underscore
+--   (FLA_397506083EDR_... -> 397506083), so classic-only frames still play in the order taken.
+-- name_sequence_id: the command sequence that took the image, from Curiosity engineering-camera
+--   and Perseverance names (EDR_F0010008NCAM00545M_ -> NCAM00545; ECM_N0170000NCAM02394_01 -> NCAM02394).
 WITH classic AS (
   SELECT
     b.photo:id::VARCHAR AS image_id,
@@ -194,13 +215,79 @@ unioned AS (
   SELECT * FROM classic
   UNION ALL SELECT * FROM mars2020
   UNION ALL SELECT * FROM msl
+),
+
+-- Keys more than one record gives (a sol ingested again, a replayed object): only their rows are
+-- ranked. Ranking every row moved all of them through a sort, most of this model's time, for
+-- the few that repeat.
+repeated AS (
+  SELECT source, image_id
+  FROM unioned
+  GROUP BY source, image_id
+  HAVING COUNT(*) > 1
+),
+
+latest AS (
+  SELECT
+    u.image_id, u.rover_name, u.sol, u.earth_date, u.camera_name, u.camera_full_name, u.img_src, u.source,
+    u.sample_type, u.width, u.height, u.sclk, u.taken_at, u.sequence_id, u.ingested_at, u.load_id, u.object_key
+  FROM unioned u
+  WHERE NOT EXISTS (SELECT 1 FROM repeated r WHERE r.source = u.source AND r.image_id IS NOT DISTINCT FROM u.image_id)
+  UNION ALL
+  SELECT
+    u.image_id, u.rover_name, u.sol, u.earth_date, u.camera_name, u.camera_full_name, u.img_src, u.source,
+    u.sample_type, u.width, u.height, u.sclk, u.taken_at, u.sequence_id, u.ingested_at, u.load_id, u.object_key
+  FROM unioned u
+  WHERE EXISTS (SELECT 1 FROM repeated r WHERE r.source = u.source AND r.image_id IS NOT DISTINCT FROM u.image_id)
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY u.source, u.image_id ORDER BY u.ingested_at DESC, u.load_id DESC, u.record_index DESC) = 1
+),
+
+names AS (
+  SELECT
+    p.*,
+    UPPER(NULLIF(REGEXP_SUBSTR(p.img_src, '([^/?#]+)[.][A-Za-z0-9]+([?#].*)?$', 1, 1, 'e', 1), '')) AS file_name
+  FROM latest p
+),
+
+stems AS (
+  SELECT
+    n.*,
+    COALESCE(NULLIF(REGEXP_SUBSTR(n.file_name, '^(.+)_(320|800|1200)$', 1, 1, 'e', 1), ''), n.file_name) AS image_stem
+  FROM names n
+),
+
+letters AS (
+  SELECT
+    s.*,
+    CASE
+      WHEN s.rover_name = 'curiosity' THEN COALESCE(
+        NULLIF(REGEXP_SUBSTR(s.image_stem, '^[NFR]([LR])[AB]_[0-9]{9}EDR_', 1, 1, 'e', 1), ''),
+        NULLIF(REGEXP_SUBSTR(s.image_stem, '^[0-9]{4}M([LR])[0-9]', 1, 1, 'e', 1), '')
+      )
+      WHEN s.rover_name IN ('spirit', 'opportunity') THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[12][A-Z][0-9]{9}[A-Z]{3}[0-9A-Z]{4}P[0-9]{4}([LR])[0-9]', 1, 1, 'e', 1), '')
+    END AS eye_letter,
+    CASE WHEN s.rover_name = 'curiosity' THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_[0-9]{9}EDR_([FSDT])', 1, 1, 'e', 1), '') END AS sample_letter,
+    CASE WHEN s.rover_name = 'curiosity' THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_([0-9]{9})EDR_', 1, 1, 'e', 1), '') END AS sclk_digits,
+    CASE
+      WHEN s.rover_name IN ('curiosity', 'perseverance') THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '_[A-Z][0-9]{7}([A-Z_]{4}[0-9]{5})', 1, 1, 'e', 1), '')
+    END AS name_sequence_id
+  FROM stems s
 )
 
 SELECT
-  image_id, rover_name, sol, earth_date, camera_name, camera_full_name, img_src, source,
-  sample_type, width, height, sclk, taken_at, sequence_id, ingested_at, load_id, object_key
-FROM unioned
-QUALIFY ROW_NUMBER() OVER (PARTITION BY source, image_id ORDER BY ingested_at DESC, load_id DESC, record_index DESC) = 1;
+  l.image_id, l.rover_name, l.sol, l.earth_date, l.camera_name, l.camera_full_name, l.img_src, l.source,
+  l.sample_type, l.width, l.height, l.sclk, l.taken_at, l.sequence_id, l.ingested_at, l.load_id, l.object_key,
+  l.image_stem,
+  CASE WHEN l.image_stem <> l.file_name THEN 2 ELSE 0 END + CASE WHEN l.img_src LIKE 'https:%' THEN 0 ELSE 1 END AS url_rank,
+  CASE l.eye_letter WHEN 'L' THEN 'left' WHEN 'R' THEN 'right' END AS name_eye,
+  CASE l.sample_letter WHEN 'F' THEN 'full' WHEN 'S' THEN 'subframe' WHEN 'D' THEN 'downsampled' WHEN 'T' THEN 'thumbnail' END AS name_sample_type,
+  CAST(l.sclk_digits AS DOUBLE) AS name_sclk,
+  l.name_sequence_id
+FROM letters l;
+
+SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position; -- binds: ["MARS_SILVER","FLAT_PHOTO_RESPONSE__STAGE"]
+
+SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position; -- binds: ["MARS_SILVER","FLAT_PHOTO_RESPONSE"]
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE;
 
@@ -215,6 +302,8 @@ COMMIT;
 DROP TABLE IF EXISTS MARS_SILVER.FLAT_PHOTO_RESPONSE__STAGE;
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","DIM_CAMERAS"]
 
 CREATE OR REPLACE TABLE MARS_SILVER.DIM_CAMERAS AS
 -- Every camera name a timelapse command may use, per rover: each instrument the photos name
@@ -294,74 +383,7 @@ WHERE NOT EXISTS (SELECT 1 FROM named n WHERE n.rover_name = f.rover_name AND n.
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.DIM_CAMERAS;
 
-CREATE OR REPLACE TABLE MARS_SILVER.PHOTO_FILE_NAMES AS
--- What NASA's file names say about each image, in this one model. The file-name stem names the
--- exposure in every source: the classic API and a raw-image feed that know the same image give
--- the same stem, which is how FACT_PHOTOS keeps one row per exposure. Where only the classic API
--- knows an image, its eye, sample type and sequence come from here.
---
--- image_stem: the last path segment of the image URL, upper-cased, without its extension, query
---   and a Perseverance browse size (NLF_..._185J01_1200.jpg and NLF_..._185J01.png are one stem);
---   NULL where the URL names no file.
--- url_rank: 0 for a full-resolution https URL; +2 for a browse size (_320, _800, _1200), +1 for http.
--- name_eye: the eye of a stereo pair, where the camera name does not say it (classic NAVCAM, MAST):
---   Curiosity engineering cameras  <N|F|R><L|R><A|B>_<sclk>EDR_...   NLB_ = Navcam left, B side
---   Curiosity Mastcam (MSSS)       <sol>M<L|R>...                    1489ML... = Mastcam left
---   Spirit and Opportunity         <1|2><cam><sclk><product>...P<seq><L|R><filter>...
--- name_sample_type: Curiosity engineering cameras only, the letter after EDR_:
---   F full frame, S subframe, D downsampled, T thumbnail.
--- name_sclk: Curiosity engineering cameras, the spacecraft clock after the first underscore
---   (FLA_397506083EDR_... -> 397506083), so classic-only frames still play in the order taken.
--- name_sequence_id: the command sequence that took the image, from Curiosity engineering-camera
---   and Perseverance names (EDR_F0010008NCAM00545M_ -> NCAM00545; ECM_N0170000NCAM02394_01 -> NCAM02394).
-WITH names AS (
-  SELECT
-    p.source,
-    p.image_id,
-    p.rover_name,
-    p.img_src,
-    UPPER(NULLIF(REGEXP_SUBSTR(p.img_src, '([^/?#]+)[.][A-Za-z0-9]+([?#].*)?$', 1, 1, 'e', 1), '')) AS file_name
-  FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
-),
-
-stems AS (
-  SELECT
-    n.*,
-    COALESCE(NULLIF(REGEXP_SUBSTR(n.file_name, '^(.+)_(320|800|1200)$', 1, 1, 'e', 1), ''), n.file_name) AS image_stem
-  FROM names n
-),
-
-letters AS (
-  SELECT
-    s.*,
-    CASE
-      WHEN s.rover_name = 'curiosity' THEN COALESCE(
-        NULLIF(REGEXP_SUBSTR(s.image_stem, '^[NFR]([LR])[AB]_[0-9]{9}EDR_', 1, 1, 'e', 1), ''),
-        NULLIF(REGEXP_SUBSTR(s.image_stem, '^[0-9]{4}M([LR])[0-9]', 1, 1, 'e', 1), '')
-      )
-      WHEN s.rover_name IN ('spirit', 'opportunity') THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[12][A-Z][0-9]{9}[A-Z]{3}[0-9A-Z]{4}P[0-9]{4}([LR])[0-9]', 1, 1, 'e', 1), '')
-    END AS eye_letter,
-    CASE WHEN s.rover_name = 'curiosity' THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_[0-9]{9}EDR_([FSDT])', 1, 1, 'e', 1), '') END AS sample_letter,
-    CASE WHEN s.rover_name = 'curiosity' THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '^[A-Z]{2}[A-Z0-9]_([0-9]{9})EDR_', 1, 1, 'e', 1), '') END AS sclk_digits,
-    CASE
-      WHEN s.rover_name IN ('curiosity', 'perseverance') THEN NULLIF(REGEXP_SUBSTR(s.image_stem, '_[A-Z][0-9]{7}([A-Z_]{4}[0-9]{5})', 1, 1, 'e', 1), '')
-    END AS name_sequence_id
-  FROM stems s
-)
-
-SELECT
-  l.source,
-  l.image_id,
-  l.rover_name,
-  l.image_stem,
-  CASE WHEN l.image_stem <> l.file_name THEN 2 ELSE 0 END + CASE WHEN l.img_src LIKE 'https:%' THEN 0 ELSE 1 END AS url_rank,
-  CASE l.eye_letter WHEN 'L' THEN 'left' WHEN 'R' THEN 'right' END AS name_eye,
-  CASE l.sample_letter WHEN 'F' THEN 'full' WHEN 'S' THEN 'subframe' WHEN 'D' THEN 'downsampled' WHEN 'T' THEN 'thumbnail' END AS name_sample_type,
-  CAST(l.sclk_digits AS DOUBLE) AS name_sclk,
-  l.name_sequence_id
-FROM letters l;
-
-SELECT COUNT(*) AS n FROM MARS_SILVER.PHOTO_FILE_NAMES;
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FACT_PHOTOS"]
 
 CREATE OR REPLACE TABLE MARS_SILVER.FACT_PHOTOS AS
 -- The photo fact: one row per exposure, with the keys other tools select frames by (rover_name,
@@ -379,19 +401,20 @@ WITH photos AS (
     p.sol,
     p.earth_date,
     p.taken_at,
-    COALESCE(p.sclk, n.name_sclk) AS sclk,
+    COALESCE(p.sclk, p.name_sclk) AS sclk,
     -- The classic API says nothing of sample types: its file names may; otherwise a full frame.
-    CASE WHEN p.source = 'photos_api' THEN COALESCE(n.name_sample_type, p.sample_type) ELSE COALESCE(p.sample_type, n.name_sample_type) END AS sample_type,
+    CASE WHEN p.source = 'photos_api' THEN COALESCE(p.name_sample_type, p.sample_type) ELSE COALESCE(p.sample_type, p.name_sample_type) END AS sample_type,
     p.width,
     p.height,
     p.img_src,
-    COALESCE(p.sequence_id, n.name_sequence_id) AS sequence_id,
+    COALESCE(p.sequence_id, p.name_sequence_id) AS sequence_id,
     p.ingested_at,
-    n.image_stem,
-    n.url_rank,
-    n.name_eye
+    p.image_stem,
+    p.url_rank,
+    p.name_eye
   FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p
-  JOIN MARS_SILVER.PHOTO_FILE_NAMES n ON n.source = p.source AND n.image_id = p.image_id
+  -- A record without an id is no photo (FLAT_PHOTO_RESPONSE's not_null test reports it).
+  WHERE p.image_id IS NOT NULL
 ),
 
 classic AS (
@@ -485,6 +508,8 @@ LEFT JOIN MARS_SILVER.DIM_CAMERAS d ON d.rover_name = e.rover_name AND d.camera_
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FACT_PHOTOS;
 
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FLAT_MANIFEST_RESPONSE"]
+
 CREATE OR REPLACE TABLE MARS_SILVER.FLAT_MANIFEST_RESPONSE AS
 -- One row per rover: its latest manifest.
 SELECT
@@ -503,6 +528,8 @@ FROM MARS_BRONZE.RAW_MANIFEST_RESPONSE b
 QUALIFY ROW_NUMBER() OVER (PARTITION BY b.rover ORDER BY b.ingested_at DESC, b.load_id DESC, b.record_index DESC) = 1;
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_MANIFEST_RESPONSE;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","DIM_ROVERS"]
 
 CREATE OR REPLACE TABLE MARS_SILVER.DIM_ROVERS AS
 -- The four rovers the sources know, with what their latest manifest and the ingested photos add.
@@ -538,6 +565,8 @@ LEFT JOIN MARS_SILVER.FLAT_MANIFEST_RESPONSE m ON m.rover_name = r.rover_name
 LEFT JOIN photos p ON p.rover_name = r.rover_name;
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.DIM_ROVERS;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FLAT_COORDINATE_RESPONSE"]
 
 CREATE OR REPLACE TABLE MARS_SILVER.FLAT_COORDINATE_RESPONSE AS
 -- One row per feature of each rover's latest traverse and waypoint layers. MMGIS layers differ:
@@ -582,6 +611,8 @@ FROM features;
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_COORDINATE_RESPONSE;
 
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FACT_PATH"]
+
 CREATE OR REPLACE TABLE MARS_SILVER.FACT_PATH AS
 -- The drive path: one row per traverse segment in layer order, with the distance so far.
 SELECT
@@ -602,6 +633,8 @@ WHERE c.layer = 'traverse';
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FACT_PATH;
 
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","FLAT_MANIFEST_PHOTOS"]
+
 CREATE OR REPLACE TABLE MARS_SILVER.FLAT_MANIFEST_PHOTOS AS
 -- One row per sol entry of each rover's latest manifest (sols without photos have no entry).
 -- Only the photos array crosses into the flatten: the whole record would be copied into every row.
@@ -621,6 +654,30 @@ SELECT
 FROM latest, LATERAL FLATTEN(input => latest.photos) AS e;
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_MANIFEST_PHOTOS;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","PHOTO_FILE_NAMES"]
+
+DROP TABLE MARS_SILVER.PHOTO_FILE_NAMES;
+
+CREATE OR REPLACE VIEW MARS_SILVER.PHOTO_FILE_NAMES AS
+-- What NASA's file names say about each image: the columns FLAT_PHOTO_RESPONSE reads from each
+-- image's URL as the image arrives (described there). A view: a table of its own was rebuilt
+-- from every photo on each build, and joined back to them by FACT_PHOTOS.
+SELECT
+  p.source,
+  p.image_id,
+  p.rover_name,
+  p.image_stem,
+  p.url_rank,
+  p.name_eye,
+  p.name_sample_type,
+  p.name_sclk,
+  p.name_sequence_id
+FROM MARS_SILVER.FLAT_PHOTO_RESPONSE p;
+
+SELECT COUNT(*) AS n FROM MARS_SILVER.PHOTO_FILE_NAMES;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_SILVER","VALIDATION_PHOTO_GAPS"]
 
 CREATE OR REPLACE TABLE MARS_SILVER.VALIDATION_PHOTO_GAPS AS
 -- Manifest sols whose photos are not (fully) ingested: the manifest counts the classic API's
@@ -644,6 +701,8 @@ LEFT JOIN ingested i ON i.rover_name = m.rover_name AND i.sol = m.sol
 WHERE COALESCE(i.ingested_photos, 0) < m.total_photos;
 
 SELECT COUNT(*) AS n FROM MARS_SILVER.VALIDATION_PHOTO_GAPS;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_GOLD","DAILY_ACTIVITY"]
 
 CREATE OR REPLACE TABLE MARS_GOLD.DAILY_ACTIVITY AS
 -- Per rover and sol: photos taken, cameras used, and the distance driven that sol where the
@@ -673,6 +732,8 @@ FROM photos p
 FULL OUTER JOIN drives d ON d.rover_name = p.rover_name AND d.sol = p.sol;
 
 SELECT COUNT(*) AS n FROM MARS_GOLD.DAILY_ACTIVITY;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_GOLD","CAMERA_TRAVEL_CORRELATION"]
 
 CREATE OR REPLACE TABLE MARS_GOLD.CAMERA_TRAVEL_CORRELATION AS
 -- Per rover and camera: does the camera shoot more on sols the rover drives? Pearson
@@ -714,6 +775,8 @@ GROUP BY rover_name, camera_name;
 
 SELECT COUNT(*) AS n FROM MARS_GOLD.CAMERA_TRAVEL_CORRELATION;
 
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_GOLD","INGESTION_PLANNING"]
+
 CREATE OR REPLACE TABLE MARS_GOLD.INGESTION_PLANNING AS
 -- Contiguous runs of manifest sols still missing photos, for the ingestion planner. Sols the
 -- manifest skips (no photos taken) do not break a run. Reason: 'not ingested' (no photo of the
@@ -747,6 +810,8 @@ FROM islands
 GROUP BY rover_name, reason, island;
 
 SELECT COUNT(*) AS n FROM MARS_GOLD.INGESTION_PLANNING;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_GOLD","PHOTO_ANOMALIES"]
 
 CREATE OR REPLACE TABLE MARS_GOLD.PHOTO_ANOMALIES AS
 -- One row per finding that something in the data looks wrong: rover_name, sol, camera_name (null
@@ -916,6 +981,8 @@ FROM findings;
 
 SELECT COUNT(*) AS n FROM MARS_GOLD.PHOTO_ANOMALIES;
 
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_GOLD","PHOTO_SUMMARY"]
+
 CREATE OR REPLACE TABLE MARS_GOLD.PHOTO_SUMMARY AS
 -- Per rover and camera: how many photos, over which sols and dates.
 SELECT
@@ -932,6 +999,8 @@ FROM MARS_SILVER.FACT_PHOTOS p
 GROUP BY p.rover_name, p.camera_name;
 
 SELECT COUNT(*) AS n FROM MARS_GOLD.PHOTO_SUMMARY;
+
+SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?; -- binds: ["MARS_GOLD","TIMELAPSE_CANDIDATES"]
 
 CREATE OR REPLACE TABLE MARS_GOLD.TIMELAPSE_CANDIDATES AS
 -- What is worth a timelapse, two kinds of row (frames themselves are selected from FACT_PHOTOS):

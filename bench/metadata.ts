@@ -134,6 +134,7 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
     const [{ n: flatAgain }] = (await warehouse.query('SELECT COUNT(*) AS n FROM MARS_SILVER.FLAT_PHOTO_RESPONSE')) as Array<{ n: number }>;
 
     const dbSize = (await stat(path.join(dir, 'bench.duckdb'))).size;
+    const [settings] = await warehouse.query("SELECT current_setting('memory_limit') AS memory_limit, current_setting('threads') AS threads");
 
     console.log(`  load into Bronze:           ${seconds(loadMs).padStart(8)}  ${rate(photos, loadMs)}`);
     console.log(`  Silver + Gold models:       ${seconds(modelMs).padStart(8)}  ${rate(photos, modelMs)} (${first.value.models.length} models)`);
@@ -147,7 +148,7 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
     console.log(`load + build vs bare write: ${(first.ms / bareWrite.ms).toFixed(2)}x`);
     console.log(`no-change re-run: ${(again.ms / 1000).toFixed(2)} s`);
     // maxRSS is in kibibytes.
-    console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+    console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (DuckDB memory_limit ${String(settings!.memory_limit)}, ${String(settings!.threads)} threads)`);
   } finally {
     await warehouse?.close();
     await s3.close();

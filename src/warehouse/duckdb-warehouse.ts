@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { MEMORY_SIZE } from '../platform/config.ts';
@@ -115,11 +116,21 @@ class DuckDbTransaction implements Warehouse {
 
 export interface DuckDbOptions {
   /**
-   * DuckDB's memory_limit, e.g. `512MB`; unset, DuckDB's own default (80% of the machine). Under
-   * 512MB a 670,000-record load takes as long with half the resident memory; it stays opt-in
-   * because larger queries then spill to disk beside the warehouse file.
+   * DuckDB's memory_limit, e.g. `2GB`. Unset: for a warehouse file, 256 MiB per DuckDB thread
+   * (512 MiB on 2 cores), at most DuckDB's own default of 80% of the machine: a 670,000-record
+   * load and build take as long as without a limit, with about half the resident memory, and a
+   * larger query spills to disk beside the file. An in-memory database keeps DuckDB's default,
+   * its tables being in the buffer pool.
    */
   memoryLimit?: string;
+}
+
+const MEMORY_PER_THREAD = 256 * 1024 * 1024;
+
+/** The memory_limit of a warehouse file opened without one (see `DuckDbOptions.memoryLimit`). */
+async function defaultMemoryLimit(connection: DuckDBConnection): Promise<string> {
+  const threads = Number((await connection.runAndReadAll("SELECT current_setting('threads')")).getRows()[0]![0]);
+  return `${Math.floor(Math.min(threads * MEMORY_PER_THREAD, 0.8 * os.totalmem()) / (1024 * 1024))}MiB`;
 }
 
 /** The embedded warehouse: one DuckDB file, held by this process alone while open. */
@@ -159,7 +170,8 @@ export class DuckDbWarehouse implements Warehouse {
       // SQL reads no file on the host but the loader's staging folder, and cannot turn that back
       // on: a query through the API must not reach /etc or the data folder.
       await connection.run(`SET allowed_directories = ['${STAGING_ROOT.replaceAll("'", "''")}']`);
-      if (memoryLimit !== undefined) await connection.run(`SET memory_limit = '${memoryLimit}'`);
+      const limit = memoryLimit ?? (filePath === ':memory:' ? undefined : await defaultMemoryLimit(connection));
+      if (limit !== undefined) await connection.run(`SET memory_limit = '${limit}'`);
       await connection.run('SET enable_external_access = false');
       await connection.run('SET lock_configuration = true');
     } catch (error) {

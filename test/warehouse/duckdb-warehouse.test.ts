@@ -38,4 +38,24 @@ describe('DuckDbWarehouse', () => {
     ).rejects.toThrow('boom');
     expect(await warehouse.query('SELECT count(*) AS n FROM MARS_TEST.T')).toEqual([{ n: 2 }]);
   });
+
+  it('gives a warehouse file 256 MiB of memory per DuckDB thread unless told otherwise, and an in-memory one DuckDB\'s default', async () => {
+    const setting = async (w: DuckDbWarehouse) =>
+      (await w.query("SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS memory_limit"))[0] as { threads: number; memory_limit: string };
+    const { threads, memory_limit } = await setting(warehouse);
+    // As DuckDB prints sizes: 512.0 MiB, 1.0 GiB.
+    const mib = threads * 256;
+    expect(memory_limit).toBe(mib < 1024 ? `${mib}.0 MiB` : `${(mib / 1024).toFixed(1)} GiB`);
+    const memory = await DuckDbWarehouse.open(':memory:');
+    const tmp = await tempDir('mars-duck-limit');
+    const told = await DuckDbWarehouse.open(`${tmp.dir}/w.duckdb`, { memoryLimit: '300MB' });
+    try {
+      expect((await setting(memory)).memory_limit).not.toBe(memory_limit);
+      expect((await setting(told)).memory_limit).toBe('286.1 MiB');
+    } finally {
+      await memory.close();
+      await told.close();
+      await tmp.cleanup();
+    }
+  });
 });

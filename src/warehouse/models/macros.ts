@@ -97,6 +97,8 @@ function duckdbMacros(parsed: ParsedFields): Record<string, MacroFn> {
   return {
     json_type: () => 'JSON',
     timestamp_type: () => 'TIMESTAMP',
+    // DuckDB stores a CTE read more than once before reading it; over a table it is cheaper to read it again.
+    inline_cte: ([name]) => `${checkedAlias(name!)} AS NOT MATERIALIZED`,
     json_fields: (args) => {
       const { expr, alias, paths } = parseFieldsCall(args);
       return `json_transform(${expr}, '${fieldsType(paths)}') AS ${alias}`;
@@ -123,6 +125,7 @@ function duckdbMacros(parsed: ParsedFields): Record<string, MacroFn> {
 const snowflake: Record<string, MacroFn> = {
   json_type: () => 'VARIANT',
   timestamp_type: () => 'TIMESTAMP_NTZ',
+  inline_cte: ([name]) => `${checkedAlias(name!)} AS`,
   json_fields: (args) => {
     const { expr, alias } = parseFieldsCall(args);
     return `${expr} AS ${alias}`;
@@ -147,6 +150,7 @@ const snowflake: Record<string, MacroFn> = {
 const ARITY: Record<string, number> = {
   json_type: 0,
   timestamp_type: 0,
+  inline_cte: 1,
   json_str: 2,
   json_int: 2,
   json_num: 2,

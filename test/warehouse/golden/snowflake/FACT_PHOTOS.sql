@@ -3,7 +3,10 @@
 -- sclk, then image_id). An image that both the classic API and a raw-image feed know (the same
 -- file-name stem) is one row: the feed's record with both ids and the better of the two URLs
 -- (full resolution first, then https). Built whole from FLAT_PHOTO_RESPONSE each time, so the
--- order the sources were ingested in changes nothing.
+-- order the sources were ingested in changes nothing. photos, classic and feeds are read from
+-- the table again wherever they are used (inline_cte): DuckDB would first store a copy of every
+-- photo for them, a third of this model's time. A classic photo is matched to the feeds' stems
+-- by a join, not NOT EXISTS, which over a query DuckDB answers per distinct classic stem.
 WITH photos AS (
   SELECT
     p.image_id,
@@ -37,13 +40,18 @@ feeds AS (
   SELECT * FROM photos WHERE source <> 'photos_api'
 ),
 
+-- The stems a feed knows: a classic photo with one of them is the feed record's row.
+feed_stems AS (
+  SELECT DISTINCT rover_name, image_stem FROM feeds
+),
+
 -- The classic photo a feed record joins: one per stem (two classic ids for one file are the
 -- classic API's own duplicate, left for PHOTO_ANOMALIES to report). Only stems a feed knows are
 -- ranked: the others join nothing, and ranking every classic photo was the query's costliest step.
 classic_by_stem AS (
   SELECT c.*
   FROM classic c
-  JOIN (SELECT DISTINCT rover_name, image_stem FROM feeds) known ON known.rover_name = c.rover_name AND known.image_stem = c.image_stem
+  JOIN feed_stems known ON known.rover_name = c.rover_name AND known.image_stem = c.image_stem
   QUALIFY ROW_NUMBER() OVER (PARTITION BY c.rover_name, c.image_stem ORDER BY LENGTH(c.image_id), c.image_id) = 1
 ),
 
@@ -90,7 +98,8 @@ exposures AS (
     c.name_eye,
     c.ingested_at
   FROM classic c
-  WHERE NOT EXISTS (SELECT 1 FROM feeds f WHERE f.rover_name = c.rover_name AND f.image_stem = c.image_stem)
+  LEFT JOIN feed_stems known ON known.rover_name = c.rover_name AND known.image_stem = c.image_stem
+  WHERE known.image_stem IS NULL
 )
 
 SELECT

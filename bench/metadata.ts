@@ -55,8 +55,8 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
   try {
     const template = (JSON.parse(await readFile(path.join(fixtures, 'photos', 'curiosity_sol0.json'), 'utf8')) as { photos: Array<Record<string, unknown>> }).photos;
     await s3.start();
-    // As the runtime opens the embedded store: downloads are copies from its folder.
-    const store = new ObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'bench', objectFile: s3.objectFile });
+    // As the runtime opens the embedded store: downloads are copies from its folder, listings read it.
+    const store = new ObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'bench', objectFile: s3.objectFile, listObjectFiles: s3.listObjectFiles });
     await store.ensureBucket();
 
     // The corpus: envelopes written to local files (the baseline's input) and to the store.

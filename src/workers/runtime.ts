@@ -171,7 +171,7 @@ export class Runtime implements Service {
       secretKey = this.embeddedS3.secretKey;
       this.logger.info({ endpoint, directory: path.join(this.config.dataDir, 's3') }, 'S3_ENDPOINT unset: started embedded object store (s3rver)');
     }
-    const store = new ObjectStore({ endpoint, accessKey, secretKey, bucket: s3.bucket, region: s3.region, objectFile: this.embeddedS3?.objectFile });
+    const store = new ObjectStore({ endpoint, accessKey, secretKey, bucket: s3.bucket, region: s3.region, objectFile: this.embeddedS3?.objectFile, listObjectFiles: this.embeddedS3?.listObjectFiles });
     await store.ensureBucket();
     // The minio client holds no connection of its own to close; it is listed so status shows it.
     this.parts.push(serviceOf('object-store', () => undefined, () => ({ endpoint, bucket: s3.bucket })));

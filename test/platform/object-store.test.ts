@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectStore } from '../../src/platform/object-store/object-store.ts';
@@ -79,4 +79,26 @@ describe('ObjectStore on the embedded s3rver', () => {
     expect(listed.length).toBe(10_000);
     expect(listed).toEqual([...keys].sort());
   }, 180_000);
+
+  it('lists from the embedded store\'s folder what the S3 API lists, leaving out an object still being written', async () => {
+    const local = new ObjectStore({ endpoint: env.s3.endpoint, accessKey: env.s3.accessKey, secretKey: env.s3.secretKey, bucket: env.store.bucket, listObjectFiles: env.s3.listObjectFiles });
+    const listing = async (store: ObjectStore, prefix: string) => {
+      const items = [];
+      for await (const item of store.list(prefix)) items.push({ key: item.key, etag: item.etag, size: item.size });
+      return items;
+    };
+    await env.store.putBuffer('raw/photos/many-put/y.json', Buffer.from('[1]'), 'application/json');
+    for (const prefix of ['raw/photos/many/', 'raw/photos/many-', 'raw/test/a', 'raw/events/', 'nothing/here/']) {
+      expect(await listing(local, prefix)).toEqual(await listing(env.store, prefix));
+    }
+    // All of raw/ in key order, as S3 lists. s3rver's own pages go folder by folder (many/ before
+    // many-put/) and its next page starts after the last key, so there it loses raw/photos/many-put/.
+    const whole = (await listing(local, 'raw/')).map((item) => item.key);
+    expect(whole).toHaveLength(10_000 + 4);
+    expect(whole.slice(0, 3)).toEqual(['raw/events/e.json', 'raw/photos/many-put/x.json', 'raw/photos/many-put/y.json']);
+    // The bytes are there, the MD5 s3rver writes after them not yet.
+    await writeFile(path.join(env.dir, env.store.bucket, 'raw', 'test', 'b.json._S3rver_object'), '{"half":');
+    expect((await listing(local, 'raw/test/')).map((item) => item.key)).toEqual(['raw/test/a.json']);
+    await expect(listing(local, '../other-bucket/')).rejects.toThrow('leads outside bucket');
+  }, 60_000);
 });

@@ -18,6 +18,8 @@ export interface ObjectStoreOptions {
    * object's bytes. Reads into a file then copy it instead of going through the S3 API.
    */
   objectFile?: (bucket: string, key: string) => string;
+  /** Where the objects are files on this machine: a listing read from their folder instead of through the S3 API. */
+  listObjectFiles?: (bucket: string, prefix: string) => AsyncIterable<ObjectInfo>;
 }
 
 export interface ObjectInfo {
@@ -45,11 +47,13 @@ export class ObjectStore {
   readonly endpoint: string;
   private readonly client: Client;
   private readonly objectFile?: (bucket: string, key: string) => string;
+  private readonly listObjectFiles?: (bucket: string, prefix: string) => AsyncIterable<ObjectInfo>;
 
   constructor(options: ObjectStoreOptions) {
     const url = new URL(options.endpoint);
     this.bucket = options.bucket;
     this.objectFile = options.objectFile;
+    this.listObjectFiles = options.listObjectFiles;
     this.endpoint = options.endpoint;
     this.client = new Client({
       endPoint: url.hostname,
@@ -175,6 +179,10 @@ export class ObjectStore {
    * MinIO and S3 alike.
    */
   async *list(prefix: string): AsyncGenerator<ObjectInfo> {
+    if (this.listObjectFiles) {
+      yield* this.listObjectFiles(this.bucket, prefix);
+      return;
+    }
     const stream = this.client.listObjects(this.bucket, prefix, true);
     for await (const item of stream as AsyncIterable<{ name?: string; size: number; etag: string; lastModified: Date }>) {
       if (!item.name) continue;

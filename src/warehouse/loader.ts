@@ -7,7 +7,7 @@ import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
 import { loadWithBinds } from './bronze-binds.ts';
 import { insertWithDuckDb, inspectEnvelopes } from './bronze-duckdb.ts';
-import { envelopeProblemIn, RejectedObject, sqlTimestamp, type Fetched } from './raw-envelope.ts';
+import { envelopeProblemIn, RejectedObject, sqlTimestamp, StagedObjectChanged, unchangedSinceStaged, type Fetched } from './raw-envelope.ts';
 import { errorMessage } from '../platform/errors.ts';
 import { serialize } from './serialize.ts';
 import { stagingDir } from './staging.ts';
@@ -131,6 +131,7 @@ async function commitWithDuckDb(deps: LoaderDeps, jobs: Fetched[], prefix = true
       let loadId = await nextLoadId(tx);
       const accepted = inspected.accepted.map((a) => ({ ...a, loadId: loadId++ }));
       const counts = await insertWithDuckDb(tx, accepted, loadedAt);
+      await unchangedSinceStaged(accepted.map((a) => a.job));
       const entries: LedgerEntry[] = [];
       for (const a of accepted) {
         const count = counts.get(a.loadId) ?? 0;
@@ -142,6 +143,7 @@ async function commitWithDuckDb(deps: LoaderDeps, jobs: Fetched[], prefix = true
       return writeLedger(tx, entries, loadedAt);
     });
   } catch (error) {
+    if (error instanceof StagedObjectChanged) throw error;
     if (jobs.length > 1) {
       // Smaller statements also get past a passing shortage of memory.
       const results = new Map<string, LoadResult>();
@@ -172,6 +174,7 @@ async function commitWithBinds(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<s
       }
       loadId += 1;
     }
+    await unchangedSinceStaged(jobs);
     return writeLedger(tx, entries, loadedAt);
   });
 }
@@ -180,9 +183,10 @@ async function commitWithBinds(deps: LoaderDeps, jobs: Fetched[]): Promise<Map<s
 async function fetchObject(store: ObjectStore, request: LoadRequest, dir: string, index: number): Promise<Fetched | LoadResult> {
   const table = BRONZE_TABLES[sourceOfKey(request.key)!];
   const file = path.join(dir, `${index}.json`);
-  // One GET, or a file copy from the embedded store's folder.
-  if (!(await store.getToFile(request.key, file))) return { loaded: false, table, rows: 0, reason: 'object no longer exists' };
-  return { ...request, file, bytes: (await stat(file)).size, table };
+  // One GET, or a link to the embedded store's file (checked unchanged after the read, before the commit).
+  if (!(await store.getToFile(request.key, file, { link: true }))) return { loaded: false, table, rows: 0, reason: 'object no longer exists' };
+  const staged = await stat(file);
+  return { ...request, file, bytes: staged.size, modifiedMs: staged.mtimeMs, table };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import { RawEnvelopeSchema, sourceOfKey, type Source } from '../timelapse/raw-objects.ts';
 import { errorMessage, formatIssues, MarsError } from '../platform/errors.ts';
@@ -74,7 +74,26 @@ export interface Fetched {
   file: string;
   /** The file's length in bytes. */
   bytes: number;
+  /** The file's modification time when staged (a linked file changes with its object). */
+  modifiedMs: number;
   table: string;
+}
+
+/** A staged object written again while it was read (see `unchangedSinceStaged`): nothing is committed, and it loads next time. */
+export class StagedObjectChanged extends MarsError {
+  constructor(key: string) {
+    super(`raw object ${key} was written again while it was loaded`, 'STAGED_OBJECT_CHANGED', true);
+  }
+}
+
+/** Throws StagedObjectChanged when a staged file is not as it was staged. */
+export async function unchangedSinceStaged(jobs: Fetched[]): Promise<void> {
+  await Promise.all(
+    jobs.map(async (job) => {
+      const now = await stat(job.file);
+      if (now.size !== job.bytes || now.mtimeMs !== job.modifiedMs) throw new StagedObjectChanged(job.key);
+    }),
+  );
 }
 
 /** Enough for a header of some hundred request URLs; a longer one is read by the engine. */

@@ -54,6 +54,12 @@ describe('ObjectStore on the embedded s3rver', () => {
         expect(await readFile(path.join(dir, `${name}.jpg`))).toEqual(body);
         expect(await store.getToFile('originals/missing.jpg', path.join(dir, `${name}-missing.jpg`))).toBe(false);
       }
+      // A link is the store's own file: a later write of the key shows through it.
+      expect(await local.getToFile('originals/a.jpg', path.join(dir, 'linked.jpg'), { link: true })).toBe(true);
+      expect(await local.getToFile('originals/missing.jpg', path.join(dir, 'linked-missing.jpg'), { link: true })).toBe(false);
+      await env.store.putBuffer('originals/a.jpg', Buffer.from('rewritten bytes'), 'image/jpeg');
+      expect((await readFile(path.join(dir, 'linked.jpg'))).toString()).toBe('rewritten bytes');
+      expect((await readFile(path.join(dir, 'file.jpg'))).toString()).toBe('original bytes');
       // A key climbing out of the bucket folder reads no file of the host's.
       await expect(local.getToFile('../other-bucket/secret.jpg', path.join(dir, 'climb.jpg'))).rejects.toThrow('leads outside bucket');
     } finally {

@@ -1,5 +1,8 @@
+import { stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { headerBeforeRecords } from '../../src/warehouse/raw-envelope.ts';
+import { headerBeforeRecords, StagedObjectChanged, unchangedSinceStaged } from '../../src/warehouse/raw-envelope.ts';
+import { tempDir } from '../support/temp.ts';
 
 const header = { source: 'photos', rover: 'spirit', solStart: 1, solEnd: 2, variant: null, ingestedAt: '2026-01-02T03:04:05.006Z', requests: ['http://a/?q="x"\\y', 'http://b/{[,]}'] };
 
@@ -20,5 +23,29 @@ describe('headerBeforeRecords', () => {
     expect(headerBeforeRecords('<html>502 Bad Gateway</html>')).toBeNull();
     expect(headerBeforeRecords('{"source":photos,"records":[]}')).toBeNull();
     expect(headerBeforeRecords('[1, 2]')).toBeNull();
+  });
+});
+
+describe('unchangedSinceStaged', () => {
+  it('passes files as they were staged and names a key whose file changed since', async () => {
+    const { dir, cleanup } = await tempDir('mars-staged');
+    try {
+      const job = async (name: string) => {
+        const file = path.join(dir, name);
+        await writeFile(file, '{"records":[]}');
+        const staged = await stat(file);
+        return { key: `raw/photos/spirit/${name}`, etag: 'e', file, bytes: staged.size, modifiedMs: staged.mtimeMs, table: 'T' };
+      };
+      const same = await job('same.json');
+      const grown = await job('grown.json');
+      const touched = await job('touched.json');
+      await unchangedSinceStaged([same, grown, touched]);
+      await writeFile(grown.file, '{"records":[1]}');
+      await expect(unchangedSinceStaged([same, grown])).rejects.toThrow(new StagedObjectChanged(grown.key));
+      await utimes(touched.file, new Date(), new Date(touched.modifiedMs + 5000));
+      await expect(unchangedSinceStaged([same, touched])).rejects.toThrow('raw object raw/photos/spirit/touched.json was written again while it was loaded');
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, link } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, CopyConditions } from 'minio';
@@ -130,11 +130,25 @@ export class ObjectStore {
     return JSON.parse((await this.getBuffer(key)).toString('utf8'));
   }
 
-  /** Writes the object to a file in one GET (or a file copy, see objectFile); false when there is no such object. */
-  async getToFile(key: string, filePath: string): Promise<boolean> {
+  /**
+   * Writes the object to a file in one GET (or a file copy, see objectFile); false when there is
+   * no such object. `link`: where the object is a file on this machine, a second name for that
+   * file instead of a copy (a copy across file systems), for a reader that checks the file's
+   * size and time after reading, as a later write of the key changes the linked bytes too.
+   */
+  async getToFile(key: string, filePath: string, options: { link?: boolean } = {}): Promise<boolean> {
     if (this.objectFile) {
+      const source = this.objectFile(this.bucket, key);
       try {
-        await copyFile(this.objectFile(this.bucket, key), filePath);
+        if (options.link) {
+          try {
+            await link(source, filePath);
+            return true;
+          } catch (error) {
+            if (!['EXDEV', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+          }
+        }
+        await copyFile(source, filePath);
         return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { WorkerFramePool, type FramePool } from '../src/media/frame-pool.ts';
+import { ANALYSIS_TASKS_PER_THREAD, WorkerFramePool, type FramePool } from '../src/media/frame-pool.ts';
 import { outputArguments } from '../src/media/ffmpeg-encoder.ts';
 import { coreShare, type CoreShare } from '../src/media/core-share.ts';
 import { renderTimelapse } from '../src/media/render-timelapse.ts';
@@ -89,9 +89,9 @@ async function bareEncode(ffmpegPath: string, dir: string, out: string, options:
   return performance.now() - started;
 }
 
-/** A frame pool with this many threads, closed after `fn`. */
-async function withPool<T>(threads: number, fn: (pool: FramePool) => Promise<T>): Promise<T> {
-  const pool = new WorkerFramePool({ threads });
+/** A frame pool with this many threads (one frame each unless told), closed after `fn`. */
+async function withPool<T>(threads: number, fn: (pool: FramePool) => Promise<T>, tasksPerThread = 1): Promise<T> {
+  const pool = new WorkerFramePool({ threads, tasksPerThread });
   try {
     return await fn(pool);
   } finally {
@@ -124,7 +124,7 @@ export async function runMediaBench(): Promise<void> {
   const s3 = new EmbeddedS3({ directory: path.join(work, 's3'), bucket: 'mars' });
   let warehouse: DuckDbWarehouse | undefined;
   const cores = os.availableParallelism();
-  const pool = new WorkerFramePool({ threads: cores });
+  const pool = new WorkerFramePool({ threads: cores, tasksPerThread: ANALYSIS_TASKS_PER_THREAD });
   try {
     console.log(`media bench: ${cores} cores, ${FRAMES} frames of ${SIZE}x${SIZE} derived from a real Mastcam-Z frame (${LONG_FRAMES} for the memory figure); load average ${os.loadavg()[0]!.toFixed(1)}`);
     const files = await deriveFrames(framesDir);
@@ -135,17 +135,21 @@ export async function runMediaBench(): Promise<void> {
     for (const normalise of [false, true]) {
       // One worker thread is one core (libvips runs single-threaded in the pool's workers). On
       // the calling thread sharp would spread frames over libuv's and libvips' own threads.
-      const single = await withPool(1, async (one) => {
-        await analysisFps(one, files.slice(0, 8), normalise); // start and warm the thread
-        return analysisFps(one, files.slice(0, 150), normalise);
-      });
+      const single = await withPool(
+        1,
+        async (one) => {
+          await analysisFps(one, files.slice(0, 8), normalise); // start and warm the thread
+          return analysisFps(one, files.slice(0, 150), normalise);
+        },
+        ANALYSIS_TASKS_PER_THREAD,
+      );
       const pooled = await analysisFps(pool, files.slice(0, 150), normalise);
       // What the same CPU time per frame gives when the cores are the bench's alone.
-      const idleFps = (1000 / pooled.cpuMsPerFrame) * Math.min(cores, pool.concurrency);
+      const idleFps = (1000 / pooled.cpuMsPerFrame) * Math.min(cores, pool.threads);
       console.log(
-        `${normalise ? 'analysis + normalisation to 960x720 raw frames' : 'analysis'}: ${pooled.fps.toFixed(0)} frames/s with ${pool.concurrency} worker threads ` +
+        `${normalise ? 'analysis + normalisation to 960x720 raw frames' : 'analysis'}: ${pooled.fps.toFixed(0)} frames/s with ${pool.threads} worker threads, ${ANALYSIS_TASKS_PER_THREAD} frames each ` +
           `(${single.fps.toFixed(1)} frames/s with one${normalise ? '' : '; decode at the measuring scale, metrics, hash, tile'}; ` +
-          `${pooled.cpuMsPerFrame.toFixed(1)} ms CPU time per frame: ${idleFps.toFixed(0)} frames/s on ${Math.min(cores, pool.concurrency)} idle cores)`,
+          `${pooled.cpuMsPerFrame.toFixed(1)} ms CPU time per frame: ${idleFps.toFixed(0)} frames/s on ${Math.min(cores, pool.threads)} idle cores)`,
       );
     }
     await pool.close();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { analyseFiles, type FileVerdict } from '../../media/analyse-files.ts';
-import { InlineFramePool, WorkerFramePool, type FramePool } from '../../media/frame-pool.ts';
+import { ANALYSIS_TASKS_PER_THREAD, InlineFramePool, WorkerFramePool, type FramePool } from '../../media/frame-pool.ts';
 import { QualityThresholdsSchema } from '../../timelapse/render-options.ts';
 import { expected, formatIssues, ValidationError } from '../../platform/errors.ts';
 import { DOWNLOAD_DEFAULTS } from '../../media/safe-download.ts';
@@ -38,7 +38,7 @@ export function register(program: Command): void {
       if (!parsed.success) {
         throw new ValidationError(`bad --threshold: ${formatIssues(parsed.error.issues)}`);
       }
-      const pool: FramePool = files.length >= POOL_FROM_FILES ? new WorkerFramePool() : new InlineFramePool();
+      const pool: FramePool = files.length >= POOL_FROM_FILES ? new WorkerFramePool({ tasksPerThread: ANALYSIS_TASKS_PER_THREAD }) : new InlineFramePool();
       try {
         const verdicts = await analyseFiles(files, { pool, thresholds: parsed.data, limitInputPixels: DOWNLOAD_DEFAULTS.maxPixels });
         if (opts.json) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`);

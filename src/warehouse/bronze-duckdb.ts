@@ -1,5 +1,5 @@
 import { BRONZE_COLUMNS } from './bronze.ts';
-import { checkHeader, diagnose, envelopeProblemIn, headerFromPrefix, RejectedObject, sqlTimestamp, type Fetched, type Header } from './raw-envelope.ts';
+import { checkHeader, diagnose, envelopeProblemIn, headerFromPrefix, refusalAfterEngineError, RejectedObject, sqlTimestamp, type Fetched, type Header } from './raw-envelope.ts';
 import type { Row, Warehouse } from './warehouse.ts';
 
 /** The DuckDB Bronze load path: the engine reads the downloaded objects itself. */
@@ -49,8 +49,7 @@ function acceptedOrNull(key: string, raw: unknown): Header | null {
 /**
  * The headers of the envelopes, each checked with zod. `prefix`: from each file's first bytes,
  * where ingestion's key order puts the header, instead of a parse of the whole file; DuckDB
- * reads the others', and all without `prefix`. The insert reads the same values: DuckDB
- * refuses an object with a repeated key, so no second `rover` after the records can differ.
+ * reads the others', and all without `prefix`. The insert checks that DuckDB reads the same.
  */
 export async function inspectEnvelopes(warehouse: Warehouse, jobs: Fetched[], options: { prefix: boolean }): Promise<Inspected> {
   if (!options.prefix) return inspectWithDuckDb(warehouse, jobs);
@@ -76,8 +75,8 @@ async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): Promise
     );
   } catch (error) {
     if (jobs.length === 1) {
-      // A sound envelope the engine could not read is the engine's trouble (memory, disk): not recorded, retried later.
-      const reason = await envelopeProblemIn(jobs[0]!.file);
+      // Refused when the file is at fault; the engine's own trouble (memory, disk) is not recorded, and retried later.
+      const reason = await refusalAfterEngineError(jobs[0]!.file, error);
       if (reason === null) throw error;
       return { accepted: [], refused: [{ job: jobs[0]!, reason }] };
     }
@@ -103,6 +102,22 @@ async function inspectWithDuckDb(warehouse: Warehouse, jobs: Fetched[]): Promise
 }
 
 /**
+ * The header DuckDB reads in the insert is the one checked. Reading it also makes DuckDB refuse
+ * an object in which a header field is repeated (a second `rover` after the records).
+ */
+const SAME_HEADER = [
+  ['source', 'source'],
+  ['rover', 'rover'],
+  ['solStart', 'sol_start'],
+  ['solEnd', 'sol_end'],
+  ['variant', 'variant'],
+  ['ingestedAt', 'ingested_at_read'],
+  ['requests', 'requests'],
+]
+  .map(([read, checked]) => `r.${read} IS NOT DISTINCT FROM m.${checked}`)
+  .join(' AND ');
+
+/**
  * One INSERT per Bronze table of `read_json(..., records JSON[])` over the batch's files, each
  * file joined to its load id, key and header first, then its records unnested beside their
  * positions (`generate_subscripts`): unnesting first and joining the rows after took three
@@ -117,8 +132,12 @@ export async function insertWithDuckDb(tx: Warehouse, accepted: Accepted[], load
     // (ints, rover enum, ISO time) or a key/ETag quoted by `literal`.
     const mapping = group
       .map((a) =>
-        [a.job.file, a.loadId, a.job.key, a.job.etag, a.header.rover, a.header.variant, a.header.solStart, a.header.solEnd, sqlTimestamp(a.header.ingestedAt)]
+        [
+          ...[a.job.file, a.loadId, a.job.key, a.job.etag, a.header.rover, a.header.variant, a.header.solStart, a.header.solEnd, sqlTimestamp(a.header.ingestedAt)],
+          ...[a.header.source, a.header.ingestedAt],
+        ]
           .map(literal)
+          .concat(`CAST([${a.header.requests.map(literal).join(', ')}] AS VARCHAR[])`)
           .join(', '),
       )
       .map((row) => `(${row})`)
@@ -127,8 +146,9 @@ export async function insertWithDuckDb(tx: Warehouse, accepted: Accepted[], load
       `INSERT INTO ${table} (${BRONZE_COLUMNS.join(', ')})
        SELECT m.load_id, m.object_key, m.etag, m.rover, m.variant, m.sol_start, m.sol_end, CAST(m.ingested_at AS TIMESTAMP), CAST(${literal(loadedAt)} AS TIMESTAMP),
               CAST(generate_subscripts(r.records, 1) - 1 AS INTEGER), unnest(r.records)
-       FROM ${readJson(group.map((a) => a.job), "records: 'JSON[]'")} r
-       JOIN (VALUES ${mapping}) AS m(file, load_id, object_key, etag, rover, variant, sol_start, sol_end, ingested_at) ON m.file = r.filename`,
+       FROM ${readJson(group.map((a) => a.job), `${HEADER_COLUMNS}, records: 'JSON[]'`)} r
+       JOIN (VALUES ${mapping}) AS m(file, load_id, object_key, etag, rover, variant, sol_start, sol_end, ingested_at, source, ingested_at_read, requests) ON m.file = r.filename
+       WHERE CASE WHEN ${SAME_HEADER} THEN true ELSE error('the envelope header reads differently in the whole file: ' || m.object_key) END`,
     );
     const ids = group.map((a) => a.loadId);
     // Counted from the rows just written (a scan of one narrow column), not from a second read of the files.

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
 import { loadWithBinds } from './bronze-binds.ts';
 import { insertWithDuckDb, inspectEnvelopes } from './bronze-duckdb.ts';
-import { envelopeProblemIn, RejectedObject, sqlTimestamp, StagedObjectChanged, unchangedSinceStaged, type Fetched } from './raw-envelope.ts';
+import { envelopeProblemIn, refusalAfterEngineError, RejectedObject, sqlTimestamp, StagedObjectChanged, unchangedSinceStaged, type Fetched } from './raw-envelope.ts';
 import { errorMessage } from '../platform/errors.ts';
 import { serialize } from './serialize.ts';
 import { stagingDir } from './staging.ts';
@@ -151,8 +151,8 @@ async function commitWithDuckDb(deps: LoaderDeps, jobs: Fetched[], prefix = true
       return results;
     }
     const job = jobs[0]!;
-    // A sound envelope the engine failed on is the engine's trouble (disk, memory): not recorded, retried later.
-    const reason = await envelopeProblemIn(job.file);
+    // Refused when the file is at fault; the engine's own trouble (disk, memory) is not recorded, and retried later.
+    const reason = await refusalAfterEngineError(job.file, error);
     if (reason === null) throw error;
     deps.logger.child({ module: 'loader' }).debug({ key: job.key, error: errorMessage(error) }, 'DuckDB could not take the records');
     return deps.warehouse.transaction(async (tx) => writeLedger(tx, [{ job, loadId: await nextLoadId(tx), count: 0, refused: reason }], loadedAt));

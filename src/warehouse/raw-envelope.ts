@@ -26,6 +26,7 @@ export interface Header {
   solEnd: number | null;
   variant: string | null;
   ingestedAt: string;
+  requests: string[];
 }
 
 export const envelopeProblem = (issues: z.core.$ZodIssue[]): string =>
@@ -50,6 +51,20 @@ export async function envelopeProblemIn(file: string): Promise<string | null> {
   }
   const parsed = RawEnvelopeSchema.safeParse(body);
   return parsed.success ? null : envelopeProblem(parsed.error.issues);
+}
+
+/**
+ * Why DuckDB could not take a file: what Node finds wrong with it as a raw envelope, else what
+ * DuckDB found wrong with it as input (an object with a repeated key, which JSON.parse lets
+ * pass), without the staging path. Null when the file is sound: the engine's own trouble
+ * (memory, disk), not recorded, so the object is tried again later.
+ */
+export async function refusalAfterEngineError(file: string, error: unknown): Promise<string | null> {
+  const problem = await envelopeProblemIn(file);
+  if (problem !== null) return problem;
+  const [first = ''] = errorMessage(error).split('\n');
+  const input = /^Invalid Input Error: (.*)$/.exec(first);
+  return input ? `invalid envelope: ${input[1]!.replace(/ in file "[^"]*"/, '')}` : null;
 }
 
 /** Why an object the fast path could not read is not a raw envelope (read again, in Node). */

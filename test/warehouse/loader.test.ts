@@ -115,6 +115,17 @@ describe('loader', () => {
     ]);
   });
 
+  it('refuses an envelope with a repeated key, which JSON.parse takes and DuckDB does not, instead of failing every load', async () => {
+    const photos = await fixturePhotos('spirit_sol1.json');
+    const value = envelope('photos', 'spirit', photos.slice(0, 2), { solStart: 7, ingestedAt: '2026-02-03T04:05:06.007Z' });
+    const key = rawObjectKey(value);
+    await store.putBuffer(key, Buffer.from(`${JSON.stringify(value).slice(0, -1)},"rover":"spirit"}`));
+    const summary = await loadPending(deps());
+    expect(summary).toMatchObject({ loaded: 0, rejected: 1 });
+    expect(summary.rejections).toEqual([{ key, reason: expect.stringMatching(/^invalid envelope: .*duplicate key "rover"/) }]);
+    expect(summary.rejections[0]!.reason).not.toContain('mars-warehouse-staging');
+  });
+
   it('loads concurrent calls for the same object once', async () => {
     const { key, etag } = await putEnvelope(store, envelope('photos', 'spirit', await fixturePhotos('spirit_sol1.json'), { solStart: 1 }));
     const results = await Promise.all([1, 2, 3].map(() => loadRawObject(deps(), { key, etag })));

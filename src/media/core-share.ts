@@ -10,8 +10,8 @@ export interface CoreShare {
 
 /**
  * The render's split of the cores. The encoder is the floor and the judge's work is a fraction
- * of it: about 20 ms of CPU per 1024x1024 frame (10-12 of them libvips decoding at the measuring
- * scale) against 85 ms for ffmpeg's decode and x264 medium, so one measuring thread keeps the
+ * of it: 10-13 ms of CPU per 1024x1024 frame (7-8 of them libvips decoding at the measuring
+ * scale) against 45-85 ms for ffmpeg's decode and x264 medium, so one measuring thread keeps the
  * judge ahead of ffmpeg. The pool gets one thread fewer than the cores (a worker thread less,
  * its memory too) and ffmpeg keeps its own threading. On 2 cores the three splits measure
  * within the noise of one another (render/bare 1.30, 1.29 and 1.31 wall, 1.31, 1.26 and 1.25

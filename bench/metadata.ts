@@ -1,8 +1,6 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { rawObjectKey, type RawEnvelope } from '../src/timelapse/raw-objects.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { silentLogger } from '../src/platform/logger.ts';
 import { EmbeddedS3 } from '../src/platform/object-store/embedded-s3.ts';
@@ -10,11 +8,11 @@ import { ObjectStore } from '../src/platform/object-store/object-store.ts';
 import { buildWarehouse } from '../src/warehouse/build-warehouse.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb-warehouse.ts';
 import { stagingDir } from '../src/warehouse/staging.ts';
+import { writeCorpusApart } from './metadata-corpus.ts';
 
 /**
- * The metadata benchmark: a synthetic Curiosity-sized archive (classic API photo records made
- * from the real sol-0 response, with ids, sols, cameras and URLs varied) in raw envelopes on
- * the embedded object store, then load + model build, then a no-change re-run. The baseline
+ * The metadata benchmark: a synthetic Curiosity-sized archive (see metadata-corpus.ts) in raw
+ * envelopes on the embedded object store, then load + model build, then a no-change re-run. The baseline
  * is DuckDB alone counting the same records from the same files with read_json + unnest.
  */
 export interface MetadataBenchOptions {
@@ -25,9 +23,6 @@ export interface MetadataBenchOptions {
   /** Default 10 sols an object, as ingestion batches them. */
   solsPerObject?: number;
 }
-
-const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'nasa');
-const CAMERAS = ['FHAZ', 'RHAZ', 'NAVCAM', 'MAST', 'CHEMCAM', 'MAHLI', 'MARDI'];
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
@@ -42,7 +37,6 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
   const photos = options.photos ?? 520_000;
   const perSol = options.photosPerSol ?? 200;
   const solsPerObject = options.solsPerObject ?? 10;
-  const sols = Math.ceil(photos / perSol);
   const dir = path.join(os.tmpdir(), `mars-bench-${process.pid}`);
   // The embedded warehouse as configured (DUCKDB_MEMORY_LIMIT), for the warehouse and the baselines alike.
   const config = loadConfig(process.env).warehouse;
@@ -50,62 +44,17 @@ export async function runMetadataBench(options: MetadataBenchOptions = {}): Prom
   // The baselines' copies of the envelopes lie where the warehouse may read files: the staging folder.
   const envelopes = await stagingDir('bench-');
   await mkdir(dir, { recursive: true });
-  const s3 = new EmbeddedS3({ directory: path.join(dir, 's3'), bucket: 'bench' });
+  const s3Directory = path.join(dir, 's3');
+  const s3 = new EmbeddedS3({ directory: s3Directory, bucket: 'bench' });
   let warehouse: DuckDbWarehouse | undefined;
   try {
-    const template = (JSON.parse(await readFile(path.join(fixtures, 'photos', 'curiosity_sol0.json'), 'utf8')) as { photos: Array<Record<string, unknown>> }).photos;
-    await s3.start();
-    // As the runtime opens the embedded store: downloads are copies from its folder, listings read it.
-    const store = new ObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'bench', objectFile: s3.objectFile, listObjectFiles: s3.listObjectFiles });
-    await store.ensureBucket();
-
-    // The corpus: envelopes written to local files (the baseline's input) and to the store.
-    const generation = await timed(async () => {
-      const files: string[] = [];
-      let id = 1;
-      let bytes = 0;
-      let largest = 0;
-      const landing = Date.UTC(2012, 7, 6);
-      for (let first = 0; first < sols; first += solsPerObject) {
-        const last = Math.min(first + solsPerObject, sols) - 1;
-        const records: unknown[] = [];
-        for (let sol = first; sol <= last; sol += 1) {
-          const earthDate = new Date(landing + Math.round(sol * 88775.244 * 1000)).toISOString().slice(0, 10);
-          for (let i = 0; i < perSol && id <= photos; i += 1, id += 1) {
-            const base = template[id % template.length]!;
-            const camera = CAMERAS[(sol + i) % CAMERAS.length]!;
-            records.push({
-              ...base,
-              id,
-              sol,
-              earth_date: earthDate,
-              camera: { ...(base.camera as object), name: camera, full_name: `${camera} camera` },
-              img_src: `http://mars.jpl.nasa.gov/msl-raw-images/proj/msl/redops/ods/surface/sol/${String(sol).padStart(5, '0')}/opgs/edr/${camera.toLowerCase()}/${id}.JPG`,
-            });
-          }
-        }
-        const envelope: RawEnvelope = {
-          source: 'photos',
-          rover: 'curiosity',
-          solStart: first,
-          solEnd: last,
-          variant: null,
-          ingestedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, first)).toISOString(),
-          requests: [`https://example.invalid/rovers/curiosity/photos?sol=${first}`],
-          records,
-        };
-        const body = Buffer.from(JSON.stringify(envelope));
-        const file = path.join(envelopes, `sol-${first}.json`);
-        await writeFile(file, body);
-        await store.putBuffer(rawObjectKey(envelope), body, 'application/json');
-        files.push(file);
-        bytes += body.length;
-        largest = Math.max(largest, body.length);
-      }
-      return { files, bytes, largest };
-    });
+    // The corpus, written by a child process: its memory is not in this process's peak RSS.
+    const generation = await timed(() => writeCorpusApart({ photos, perSol, solsPerObject, s3Directory, envelopes }));
     const { files, bytes, largest } = generation.value;
     console.log(`metadata bench: ${photos.toLocaleString('en-US')} photo records in ${files.length} raw objects (${(bytes / 1e6).toFixed(0)} MB), written in ${seconds(generation.ms)}`);
+    await s3.start();
+    // As the runtime opens the embedded store: raw objects are linked from its folder, listings read it.
+    const store = new ObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'bench', objectFile: s3.objectFile, listObjectFiles: s3.listObjectFiles });
 
     // Baselines in the same run, first, in a warehouse file of their own with the same settings
     // (DuckDB at its best: a fresh buffer pool, nothing else in the file): DuckDB alone reading

@@ -11,7 +11,7 @@ export interface Accepted {
 }
 
 /** A SQL literal for a string, integer or null (the only kinds the loader writes inline). */
-function literal(value: string | number | null): string {
+export function literal(value: string | number | null): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new Error(`Expected an integer for a SQL literal but received ${value}`);

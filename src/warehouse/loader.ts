@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
 import { BRONZE_TABLES, LEDGER_TABLE, ensureBronzeSchema } from './bronze.ts';
 import { loadWithBinds } from './bronze-binds.ts';
-import { insertWithDuckDb, inspectEnvelopes } from './bronze-duckdb.ts';
+import { insertWithDuckDb, inspectEnvelopes, literal } from './bronze-duckdb.ts';
 import { envelopeProblemIn, refusalAfterEngineError, RejectedObject, sqlTimestamp, StagedObjectChanged, unchangedSinceStaged, type Fetched } from './raw-envelope.ts';
 import { errorMessage } from '../platform/errors.ts';
 import { serialize } from './serialize.ts';
@@ -102,14 +102,21 @@ interface LedgerEntry {
 
 const loadedAtOf = (deps: LoaderDeps) => sqlTimestamp((deps.now ?? (() => new Date()))().toISOString());
 
-/** The ledger rows of one transaction, as multi-row INSERTs of bound values. */
+/**
+ * The ledger rows of one transaction: on DuckDB one INSERT of literals (a third of the time the
+ * same rows took bound, 25 ms for 335 objects), elsewhere multi-row INSERTs of bound values.
+ */
 async function writeLedger(tx: Warehouse, entries: LedgerEntry[], loadedAt: string): Promise<Map<string, LoadResult>> {
-  const ts = tx.dialect === 'duckdb' ? 'TIMESTAMP' : 'TIMESTAMP_NTZ';
-  const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS ${ts}))`;
-  for (let start = 0; start < entries.length; start += 200) {
-    const slice = entries.slice(start, start + 200);
-    const values = slice.flatMap((e) => [e.job.key, e.job.etag, e.loadId, sourceOfKey(e.job.key), e.job.table, e.count, e.refused ? 'rejected' : 'loaded', e.refused, loadedAt]);
-    await tx.exec(`INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(', ')}) VALUES ${slice.map(() => tuple).join(', ')}`, values);
+  const rows = entries.map((e) => [e.job.key, e.job.etag, e.loadId, sourceOfKey(e.job.key), e.job.table, e.count, e.refused ? 'rejected' : 'loaded', e.refused]);
+  const insert = `INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(', ')}) VALUES`;
+  if (tx.dialect === 'duckdb') {
+    const at = `CAST(${literal(loadedAt)} AS TIMESTAMP)`;
+    if (rows.length > 0) await tx.exec(`${insert} ${rows.map((row) => `(${row.map(literal).join(', ')}, ${at})`).join(', ')}`);
+  } else {
+    for (let start = 0; start < rows.length; start += 200) {
+      const slice = rows.slice(start, start + 200);
+      await tx.exec(`${insert} ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP_NTZ))').join(', ')}`, slice.flatMap((row) => [...row, loadedAt]));
+    }
   }
   return new Map(
     entries.map((e) => [id(e.job), e.refused ? { loaded: false, table: e.job.table, rows: 0, reason: e.refused } : { loaded: true, table: e.job.table, rows: e.count }]),

@@ -27,6 +27,8 @@ const require = createRequire(import.meta.url);
 const FRAMES = 300;
 /** The long render whose peak memory is set beside the 300-frame one. */
 const LONG_FRAMES = 1000;
+/** Frames per thread that warm a pool before its analysis is measured. */
+const WARM_FRAMES = 24;
 /** Bare/render pairs, alternating, so that a busy moment of the machine does not pick a side. */
 const ROUNDS = 3;
 const SIZE = 1024;
@@ -90,7 +92,7 @@ async function bareEncode(ffmpegPath: string, dir: string, out: string, options:
 }
 
 /** A frame pool with this many threads (one frame each unless told), closed after `fn`. */
-async function withPool<T>(threads: number, fn: (pool: FramePool) => Promise<T>, tasksPerThread = 1): Promise<T> {
+async function withPool<T>(threads: number, fn: (pool: WorkerFramePool) => Promise<T>, tasksPerThread = 1): Promise<T> {
   const pool = new WorkerFramePool({ threads, tasksPerThread });
   try {
     return await fn(pool);
@@ -131,19 +133,27 @@ export async function runMediaBench(): Promise<void> {
 
     // Analysis alone (decode at the measuring scale, metrics, hash, contact tile), then with the
     // normalised output frame as well (the path captions take), per frame, every core measuring.
-    await analysisFps(pool, files.slice(0, 8), true); // warm the worker threads
+    // A service's pool lives as long as the process: the figures are for warm threads. A fresh
+    // thread's first frames cost 15-65 ms each (libraries loading, the hot loops compiled), so
+    // each pool first measures WARM_FRAMES frames per thread, both ways, unreported.
+    const warm = async (target: WorkerFramePool) => {
+      const count = WARM_FRAMES * target.threads;
+      await analysisFps(target, files.slice(FRAMES, FRAMES + count), false);
+      await analysisFps(target, files.slice(FRAMES + count, FRAMES + 2 * count), true);
+    };
+    await warm(pool);
     for (const normalise of [false, true]) {
       // One worker thread is one core (libvips runs single-threaded in the pool's workers). On
       // the calling thread sharp would spread frames over libuv's and libvips' own threads.
       const single = await withPool(
         1,
         async (one) => {
-          await analysisFps(one, files.slice(0, 8), normalise); // start and warm the thread
-          return analysisFps(one, files.slice(0, 150), normalise);
+          await warm(one);
+          return analysisFps(one, files.slice(0, FRAMES), normalise);
         },
         ANALYSIS_TASKS_PER_THREAD,
       );
-      const pooled = await analysisFps(pool, files.slice(0, 150), normalise);
+      const pooled = await analysisFps(pool, files.slice(0, FRAMES), normalise);
       // What the same CPU time per frame gives when the cores are the bench's alone.
       const idleFps = (1000 / pooled.cpuMsPerFrame) * Math.min(cores, pool.threads);
       console.log(

@@ -112,17 +112,30 @@ it('switches the run page\'s player between the normal, stabilised and motion vi
   expect(await page.locator('#views button').allInnerTexts()).toEqual(['Normal', 'Stabilised', 'Motion']);
   expect(await page.locator('#stabilisation').innerText()).toMatch(/^mean correction [\d.]+ px, largest [\d.]+ px, zoom [\d.]+$/);
 
-  /** Clicks a view's button, then plays what the player loaded: its file name and picture width. */
-  const show = async (label: string) => {
+  /**
+   * Clicks a view's button, waits for the player to take that view's file (read before, the old
+   * video's position would be the start to pass, which a shorter new one may never reach), then
+   * plays it: its file name and picture width.
+   */
+  const show = async (label: string, file: string) => {
     await page.click(`#views button:text-is("${label}")`);
+    await page.waitForFunction((name) => document.querySelector<HTMLVideoElement>('video#player')!.currentSrc.endsWith(`/${name}`), file, { timeout: 30_000 });
     return page.evaluate(async () => {
       const video = document.querySelector<HTMLVideoElement>('video#player')!;
       video.muted = true;
       if (video.readyState < 1) await new Promise((resolve) => video.addEventListener('loadedmetadata', resolve, { once: true }));
-      await video.play();
+      const deadline = performance.now() + 30_000;
+      await Promise.race([
+        video.play(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`play() did not start: readyState ${video.readyState}, networkState ${video.networkState}`)), 30_000)),
+      ]);
       const start = video.currentTime;
-      await new Promise<void>((resolve) => {
-        const check = () => (video.currentTime > start + 0.2 ? resolve() : requestAnimationFrame(check));
+      await new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (video.currentTime > start + 0.2) resolve();
+          else if (performance.now() > deadline) reject(new Error(`playback did not advance: currentTime ${video.currentTime}, readyState ${video.readyState}, paused ${video.paused}`));
+          else requestAnimationFrame(check);
+        };
         check();
       });
       return {
@@ -134,9 +147,9 @@ it('switches the run page\'s player between the normal, stabilised and motion vi
       };
     });
   };
-  const normal = await show('Normal');
-  const motion = await show('Motion');
-  const stabilised = await show('Stabilised');
+  const normal = await show('Normal', 'video.mp4');
+  const motion = await show('Motion', 'motion.mp4');
+  const stabilised = await show('Stabilised', 'stabilised.mp4');
   expect(normal).toMatchObject({ file: 'video.mp4', download: 'video.mp4', pressed: 'Normal', error: null });
   expect(motion).toMatchObject({ file: 'motion.mp4', download: 'motion.mp4', pressed: 'Motion', error: null });
   expect(stabilised).toMatchObject({ file: 'stabilised.mp4', download: 'stabilised.mp4', pressed: 'Stabilised', error: null });

@@ -9,9 +9,9 @@ import type { Source } from '../timelapse/raw-objects.ts';
  * names the variable and says what it expects.
  */
 
-
 /** A size as DuckDB's memory_limit takes it: `512MB`, `1.5GB`, `2GiB`. */
 export const MEMORY_SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
 const urlOrNothing = (what: string) =>
   z
     .string()

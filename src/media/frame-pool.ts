@@ -50,6 +50,11 @@ export class WorkerFramePool implements FramePool, Service {
       minThreads: this.threads,
       maxThreads: this.threads,
       concurrentTasksPerWorker: tasksPerThread,
+      // Tasks run in the order they were asked for. By default piscina puts a task it cannot
+      // hand to a busy thread back at the tail of its queue, so a window of frames finishes out
+      // of order (0, 1, 3, 5, ... 31, 4, 8, ... on one thread): the judge, which decides in
+      // order, then waits for frames the pool has pushed back while ffmpeg waits for it.
+      stricterFIFO: true,
     });
   }
 

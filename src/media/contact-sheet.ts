@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { outputJpeg } from './jpeg-output.ts';
 
 /** Tiles beyond this are sampled evenly: the sheet stays a readable, bounded image. */
 export const CONTACT_SHEET_MAX_TILES = 600;
@@ -129,6 +130,6 @@ export class ContactSheet {
   }
 
   jpeg(): Promise<Buffer> {
-    return sharp(this.sheet, { raw: { width: this.width, height: this.height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer();
+    return sharp(this.sheet, { raw: { width: this.width, height: this.height, channels: 3 } }).jpeg(outputJpeg(82)).toBuffer();
   }
 }

@@ -182,15 +182,15 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
           `(rejected: ${summariseReasons(decisions)}); a timelapse needs at least 2`,
       );
     }
-    await encode.finish();
-    timings.analyseEncodeMs = Date.now() - mark;
-
-    // The poster and the contact sheet are made while ffprobe checks the video.
+    // The poster and the contact sheet are made while ffmpeg finishes the file (x264 still
+    // encodes its lookahead, on fewer threads, for a second or more) and ffprobe checks it.
     const posterMade = outputs.posterJpeg();
     const contactMade = outputs.contactSheetJpeg();
-    // Observed below; a failing check must not leave them as unhandled rejections.
+    // Observed below; a failing encode or check must not leave them as unhandled rejections.
     posterMade.catch(() => undefined);
     contactMade.catch(() => undefined);
+    await encode.finish();
+    timings.analyseEncodeMs = Date.now() - mark;
 
     mark = Date.now();
     const probe = await checkVideo(tools.ffprobePath, videoPath, { codec: options.format === 'mp4' ? 'h264' : 'vp9', frames: accepted, fps: options.fps, ...plan.output });

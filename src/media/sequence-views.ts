@@ -1,5 +1,6 @@
 import path from 'node:path';
 import sharp from 'sharp';
+import { outputJpeg } from './jpeg-output.ts';
 import { drawCaption } from './caption.ts';
 import { FrameEncoder } from './ffmpeg-encoder.ts';
 import { normalisedFrame } from './frame-task.ts';
@@ -107,7 +108,7 @@ export async function renderViews(input: ViewsInput): Promise<ViewsResult> {
     // On a copy: the same pixels may feed another view, the motion window, or ffmpeg's pipe still.
     const frame = input.captions ? captioned(pixels, out.width, output.height, input.captions[out.written]!) : pixels;
     if (out.written === posterAt) {
-      out.poster = sharp(frame, { raw: { width: out.width, height: output.height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+      out.poster = sharp(frame, { raw: { width: out.width, height: output.height, channels: 3 } }).jpeg(outputJpeg(88)).toBuffer();
       out.poster.catch(() => undefined);
     }
     out.written++;

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { outputJpeg } from '../jpeg-output.ts';
 import type { FrameCandidate } from '../../timelapse/frame-candidate.ts';
 import type { RenderFrameRecord } from '../../timelapse/lineage-records.ts';
 import type { RenderOptions } from '../../timelapse/render-options.ts';
@@ -48,10 +49,10 @@ export class RenderOutputs {
     const source = this.poster ?? this.lastAccepted!;
     const { output } = this.plan;
     return source.frame
-      ? sharp(source.frame, { raw: { ...output, channels: 3 } }).jpeg({ quality: 88 }).toBuffer()
+      ? sharp(source.frame, { raw: { ...output, channels: 3 } }).jpeg(outputJpeg(88)).toBuffer()
       : sharp(source.path!)
           .resize(output.width, output.height, { fit: this.fit === 'crop' ? 'cover' : 'contain', background: { r: 0, g: 0, b: 0 } })
-          .jpeg({ quality: 88 })
+          .jpeg(outputJpeg(88))
           .toBuffer();
   }
 

@@ -31,6 +31,8 @@ const LONG_FRAMES = 1000;
 const WARM_FRAMES = 24;
 /** Bare/render pairs, alternating, so that a busy moment of the machine does not pick a side. */
 const ROUNDS = 3;
+/** Pairs per split of the cores, taken in turn. */
+const SHARE_ROUNDS = 3;
 const SIZE = 1024;
 const SOURCE = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', 'test', 'fixtures', 'nasa', 'images', 'ZL0_0053_0671642352_402ECM_N0032046ZCAM05025_110085J01.png');
 
@@ -212,13 +214,24 @@ export async function runMediaBench(): Promise<void> {
       { poolThreads: Math.max(1, cores - 1), encoderThreads: cores },
     ];
     const describeShare = (share: CoreShare) => `pool ${share.poolThreads} thread${share.poolThreads === 1 ? '' : 's'}, ffmpeg ${share.encoderThreads || 'auto'} threads`;
-    for (const share of shares) {
-      const measured = await withPool(share.poolThreads, (p) => pair(p, share.encoderThreads));
-      console.log(`core share ${describeShare(share)}: ${describePair(measured)}`);
+    // Each pool is warmed before its first pair: a fresh thread loading its modules during the
+    // bare encode would slow the bare side and flatter the render.
+    const shareRatios = shares.map(() => [] as number[]);
+    for (let round = 1; round <= SHARE_ROUNDS; round++) {
+      for (const [i, share] of shares.entries()) {
+        const measured = await withPool(share.poolThreads, async (p) => {
+          await warm(p);
+          return pair(p, share.encoderThreads);
+        });
+        shareRatios[i]!.push(measured.ratio);
+        console.log(`core share ${describeShare(share)}, round ${round}: ${describePair(measured)}`);
+      }
     }
+    for (const [i, share] of shares.entries()) console.log(`core share ${describeShare(share)}: render/bare ${median(shareRatios[i]!).toFixed(2)} median of ${SHARE_ROUNDS}`);
     console.log(`core share chosen: ${describeShare(chosen)} (coreShare in src/media/core-share.ts)`);
 
     await withPool(chosen.poolThreads, async (chosenPool) => {
+      await warm(chosenPool);
       const ratios: number[] = [];
       const cpuRatios: number[] = [];
       let peakRss = 0;

@@ -22,6 +22,11 @@ export const FrameTaskSchema = z.object({
   output: z.object({ width: z.number().int(), height: z.number().int(), fit: z.enum(['letterbox', 'crop']) }).optional(),
   /** Contact-sheet tile size; omitted for no tile. */
   tile: z.object({ width: z.number().int(), height: z.number().int() }).optional(),
+  /**
+   * Hand back the file's bytes as read, for an encoder that takes the original files: the
+   * frame encoded is then the very frame measured, and the file is read once.
+   */
+  keepOriginal: z.boolean().optional(),
 });
 export type FrameTask = z.infer<typeof FrameTaskSchema>;
 
@@ -43,6 +48,8 @@ export type FrameTaskResult =
       frame?: Uint8Array;
       /** Contact-sheet tile, RGB 8-bit, tile.width x tile.height. */
       tile?: Uint8Array;
+      /** The file's bytes, when the task asked to keep them. */
+      original?: Uint8Array;
     };
 
 function classifyDecodeError(message: string): DecodeFailure {
@@ -126,5 +133,6 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
   // two exposures differ in sensor noise everywhere. Hashing it costs a fraction of the frame.
   const pixelHash = createHash('sha1').update(`${width}x${height}:`).update(plane.data).digest('hex');
   const tile = task.tile ? tileFromPixels(data, info.width, info.height, info.channels, task.tile.width, task.tile.height) : undefined;
-  return { ok: true, format, width, height, channels: info.channels, bytes: input.length, metrics, pixelHash, frame, tile };
+  const original = task.keepOriginal ? input : undefined;
+  return { ok: true, format, width, height, channels: info.channels, bytes: input.length, metrics, pixelHash, frame, tile, original };
 }

@@ -1,8 +1,8 @@
 // Worker-thread entry point of the frame pool. Plain JavaScript on purpose: a worker thread
 // starts without the parent's TypeScript loader when the parent was not started through tsx
 // (vitest, a bundler), so it registers tsx itself before loading the TypeScript task.
-// piscina awaits a default export that is a promise.
 import { isMainThread } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { register } from 'tsx/esm/api';
 import sharp from 'sharp';
 
@@ -14,4 +14,17 @@ if (!isMainThread) {
 }
 register();
 const { runFrameTask } = await import('./frame-task.ts');
-export default runFrameTask;
+
+/** The memory behind a view, when the view is all of it (a buffer of its own, not a slice of a pool). */
+const ownMemory = (view) => (view && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? [view.buffer] : []);
+
+/**
+ * Runs a frame task; its tile and the original's bytes move to the calling thread rather than
+ * being copied (the worker has no further use for them). The normalised frame is libvips'
+ * memory, which cannot be moved, and is copied.
+ */
+export default async function runTask(task) {
+  const result = await runFrameTask(task);
+  const buffers = result.ok ? [...ownMemory(result.tile), ...ownMemory(result.original)] : [];
+  return buffers.length === 0 ? result : Piscina.move({ [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: result });
+}

@@ -127,6 +127,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
               expected: plan.source ?? undefined,
               output: raw ? { ...plan.output, fit: options.fit } : undefined,
               tile: plan.sheet.has(index) ? plan.tile : undefined,
+              keepOriginal: !raw,
             },
           }
         : original;
@@ -139,8 +140,9 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     let frames: AsyncIterable<JudgedFrame> = judgeFrames(sources, {
       pool,
       judge: new SequenceJudge(plan.source, options.quality, (i) => candidates[i]!.imageId),
-      // Results are small (metrics and a tile) unless raw frames come back, which keep the window short.
-      window: raw ? pool.concurrency * 2 + 2 : Math.max(32, pool.concurrency * 8),
+      // Results hold a frame's normalised pixels (raw) or its file's bytes: the window is as short
+      // as keeps the pool working while ffmpeg pushes back.
+      window: raw ? pool.concurrency * 2 + 2 : Math.max(16, pool.concurrency * 8),
       signal: deps.signal,
       onAnalysed: (done, total) => progress('analyse', done, total),
     });

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,22 @@ describe('WorkerFramePool', () => {
         ),
       );
       expect(finished).toEqual(files.map((_, index) => index));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  // The encoder sends ffmpeg the bytes the judge measured, moved out of the worker thread.
+  it('hands back the file it measured, byte for byte, with the tile, when asked to keep it', async () => {
+    const pool = new WorkerFramePool({ threads: 1 });
+    try {
+      const kept = await pool.run({ path: files[3]!, limitInputPixels: 1e8, tile: { width: 160, height: 160 }, keepOriginal: true });
+      const plain = await pool.run({ path: files[3]!, limitInputPixels: 1e8 });
+      if (!kept.ok || !plain.ok) throw new Error('expected both frames to decode');
+      expect(Buffer.from(kept.original!).equals(await readFile(files[3]!))).toBe(true);
+      expect(kept.tile).toHaveLength(160 * 160 * 3);
+      expect(kept.metrics).toEqual(plain.metrics);
+      expect(plain.original).toBeUndefined();
     } finally {
       await pool.close();
     }

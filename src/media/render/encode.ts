@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { MarsError } from '../../platform/errors.ts';
 import type { RenderOptions } from '../../timelapse/render-options.ts';
 import { FrameEncoder } from '../ffmpeg-encoder.ts';
@@ -22,7 +21,7 @@ export interface EncodeStageSettings {
 
 /**
  * The encode stage: accepted frames, in order, into ffmpeg. A raw frame goes as the pixels the
- * pool normalised; otherwise the original file goes as it is.
+ * pool normalised; otherwise the original file goes as it is, the bytes the pool measured.
  *
  * With levelling, ffmpeg starts once LEVEL_FRAMES frames are accepted (or at the end, with
  * fewer), since its deflicker window must not be longer than the video; until then the frames
@@ -45,7 +44,8 @@ export class EncodeStage {
 
   /** Takes an accepted frame; resolves when ffmpeg can take more. */
   async write(judged: JudgedFrame): Promise<void> {
-    const bytes = this.settings.plan.input.kind === 'raw' ? judged.frame! : await readFile(judged.path!);
+    const bytes = this.settings.plan.input.kind === 'raw' ? judged.frame : judged.original;
+    if (!bytes) throw new MarsError(`frame ${judged.decision.index} reached the encoder without its ${this.settings.plan.input.kind === 'raw' ? 'pixels' : 'file bytes'}`, 'ENCODE_BAD_FRAME');
     this.written++;
     this.waiting.push(bytes);
     if (!this.encoder && this.waiting.length >= this.startAfter) this.encoder = this.start(LEVEL_FRAMES);

@@ -14,6 +14,8 @@ export interface JudgedFrame {
   frame?: Uint8Array;
   /** The contact-sheet tile, when the task asked for one. */
   tile?: Uint8Array;
+  /** The original file's bytes as measured, when the task asked to keep them. */
+  original?: Uint8Array;
 }
 
 export interface JudgeStageOptions {
@@ -54,7 +56,7 @@ export async function* judgeFrames(
     results.delete(decision.index);
     const path = paths.get(decision.index);
     paths.delete(decision.index);
-    return result?.ok ? { decision, path, frame: result.frame, tile: result.tile } : { decision, path };
+    return result?.ok ? { decision, path, frame: result.frame, tile: result.tile, original: result.original } : { decision, path };
   };
 
   // A source may still be on its way (an original being fetched): its task starts when it arrives.

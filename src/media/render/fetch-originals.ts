@@ -81,7 +81,10 @@ export async function fetchOriginals(candidates: readonly FrameCandidate[], deps
     const asset = assets.get(candidate.imageId);
     if (asset) {
       const localPath = `${base}${path.extname(asset.objectKey)}`;
-      if (await deps.store.getToFile(asset.objectKey, localPath)) {
+      // Where the store's objects are files here (the embedded store), a second name for the
+      // file rather than a copy of it: originals are written once under their image's key, and
+      // the encoder takes the bytes the judge read, not the file again.
+      if (await deps.store.getToFile(asset.objectKey, localPath, { link: true })) {
         return { ok: true, localPath, objectKey: asset.objectKey, sha256: asset.sha256, bytes: asset.bytes, downloaded: false };
       }
     }

@@ -167,7 +167,7 @@ export async function runMediaBench(): Promise<void> {
     await pool.close();
 
     // The object store holds the originals, IMAGE_ASSETS knows them: a render downloads nothing,
-    // and copies each from the embedded store's folder, as the workers' runtime does.
+    // and links each from the embedded store's folder, as the workers' runtime does.
     await s3.start();
     const store = new ObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'mars', objectFile: s3.objectFile });
     await store.ensureBucket();

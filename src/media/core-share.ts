@@ -10,7 +10,7 @@ export interface CoreShare {
 
 /**
  * The render's split of the cores. The encoder is the floor and the judge's work is a fraction
- * of it: 10-13 ms of CPU per 1024x1024 frame (7-8 of them libvips decoding at the measuring
+ * of it: 7-8 ms of CPU per 1024x1024 frame (5-6 of them libvips decoding at the measuring
  * scale) against 45-85 ms for ffmpeg's decode and x264 medium, so one measuring thread keeps the
  * judge ahead of ffmpeg. The pool gets one thread fewer than the cores (a worker thread less,
  * its memory too) and ffmpeg keeps its own threading. On 2 cores, each split in three pairs

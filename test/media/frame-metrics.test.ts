@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analysisPlane, measureLuma } from '../../src/media/frame-metrics.ts';
+import { analysisPlane, BLUR_RADIUS, measureLuma } from '../../src/media/frame-metrics.ts';
 import { tileFromPixels } from '../../src/media/contact-sheet.ts';
 
 /** Deterministic pseudo-random bytes: smooth gradients plus noise, so every measure has work. */
@@ -29,16 +29,17 @@ function reference(data: Uint8Array, width: number, height: number) {
   const n = (width - 2) * (height - 2);
   const laplacianVariance = width < 3 || height < 3 ? 0 : lapSq / n - (lapSum / n) ** 2;
   const at = (x: number, y: number) => data[Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))]!;
+  const taps = 2 * BLUR_RADIUS + 1;
   const box = (x: number, y: number, horizontal: boolean) => {
     let sum = 0;
-    for (let d = -4; d <= 4; d++) sum += horizontal ? at(x + d, y) : at(x, y + d);
+    for (let d = -BLUR_RADIUS; d <= BLUR_RADIUS; d++) sum += horizontal ? at(x + d, y) : at(x, y + d);
     return sum;
   };
   let sumH = 0;
   let keptH = 0;
   for (let y = 0; y < height; y += 2) {
     for (let x = 1; x < width; x++) {
-      const dF = Math.abs(at(x, y) - at(x - 1, y)) * 9;
+      const dF = Math.abs(at(x, y) - at(x - 1, y)) * taps;
       const dB = Math.abs(box(x, y, true) - box(x - 1, y, true));
       sumH += dF;
       keptH += Math.max(0, dF - dB);
@@ -48,14 +49,14 @@ function reference(data: Uint8Array, width: number, height: number) {
   let keptV = 0;
   for (let y = 1; y < height; y++) {
     for (let x = 0; x < width; x += 2) {
-      const dF = Math.abs(at(x, y) - at(x, y - 1)) * 9;
+      const dF = Math.abs(at(x, y) - at(x, y - 1)) * taps;
       const dB = Math.abs(box(x, y, false) - box(x, y - 1, false));
       sumV += dF;
       keptV += Math.max(0, dF - dB);
     }
   }
   const blur =
-    width <= 9 || height <= 9 ? 0 : Math.max(sumH > 0 ? (sumH - keptH) / sumH : 1, sumV > 0 ? (sumV - keptV) / sumV : 1);
+    width <= taps || height <= taps ? 0 : Math.max(sumH > 0 ? (sumH - keptH) / sumH : 1, sumV > 0 ? (sumV - keptV) / sumV : 1);
   return { laplacianVariance: Number(laplacianVariance.toFixed(3)), blurScore: Number(blur.toFixed(4)) };
 }
 

@@ -3,6 +3,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFrameTask, type FrameTaskResult } from '../../src/media/frame-task.ts';
+import { SequenceJudge } from '../../src/media/quality-judge.ts';
+import { QualityThresholdsSchema } from '../../src/timelapse/render-options.ts';
 import { nasaFixtures, tempDir } from '../support/temp.ts';
 
 type Decoded = Extract<FrameTaskResult, { ok: true }>;
@@ -13,8 +15,8 @@ describe('runFrameTask on real full-size frames', () => {
   beforeAll(async () => ({ dir, cleanup } = await tempDir('mars-frame-task')));
   afterAll(async () => cleanup?.());
 
-  // A PNG decodes at full size and is reduced; the same frame as JPEG decodes at 1/2 (1288 px)
-  // or 1/4 (1648 px) scale in the DCT domain. Both must measure the frame alike.
+  // A PNG decodes at full size and is reduced; the same frame as JPEG decodes at 1/4 scale in
+  // the DCT domain (1288 and 1648 px). Both must measure the frame alike.
   it.each([
     ['NLF_0670_0726421423_362ECM_N0320604NCAM08111_01_095J01.png', 1288, 968],
     ['ZL0_0053_0671642352_402ECM_N0032046ZCAM05025_110085J01.png', 1648, 1200],
@@ -55,5 +57,38 @@ describe('runFrameTask on real full-size frames', () => {
   it('refuses a frame above the pixel limit before decoding it', async () => {
     const png = path.join(nasaFixtures, 'images', 'NLF_0670_0726421423_362ECM_N0320604NCAM08111_01_095J01.png');
     expect(await runFrameTask({ path: png, limitInputPixels: 1288 * 968 - 1 })).toMatchObject({ ok: false, reason: 'too-many-pixels' });
+  });
+
+  it('measures a JPEG alike whether libvips decodes it at reduced scale from its path or the path has brackets', async () => {
+    const png = path.join(nasaFixtures, 'images', 'ZL0_0053_0671642352_402ECM_N0032046ZCAM05025_110085J01.png');
+    const body = await sharp(png).jpeg({ quality: 90 }).toBuffer();
+    const plain = path.join(dir, 'mastcam.jpg');
+    const bracketed = path.join(dir, 'mastcam[shrink=8].jpg');
+    await Promise.all([writeFile(plain, body), writeFile(bracketed, body)]);
+    const [a, b] = (await Promise.all([plain, bracketed].map((file) => runFrameTask({ path: file, limitInputPixels: 50_000_000 })))) as Decoded[];
+    expect(b).toMatchObject({ ok: true, width: 1648, height: 1200 });
+    expect(Math.abs(a!.metrics.blurScore - b!.metrics.blurScore)).toBeLessThan(0.01);
+    expect(Math.abs(a!.metrics.mean - b!.metrics.mean)).toBeLessThan(1);
+  });
+
+  // 1024-pixel frames (Curiosity's Navcam, the MER cameras) are measured at 1/4 scale, 256 px:
+  // a defocused one must still stand out from its sharp neighbours.
+  it('rejects a defocused 1024x1024 frame among sharp ones as blurred', async () => {
+    const source = sharp(path.join(nasaFixtures, 'images', 'ZL0_0053_0671642352_402ECM_N0032046ZCAM05025_110085J01.png'));
+    const files: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const window = source.clone().extract({ left: 200 + i * 40, top: 100, width: 1024, height: 1024 });
+      const file = path.join(dir, `pan-${i}.jpg`);
+      await writeFile(file, await (i === 4 ? window.blur(6) : window).jpeg({ quality: 90 }).toBuffer());
+      files.push(file);
+    }
+    const judge = new SequenceJudge({ width: 1024, height: 1024 }, QualityThresholdsSchema.parse({}));
+    const decisions = [];
+    for (const file of files) {
+      const result = (await runFrameTask({ path: file, limitInputPixels: 50_000_000 })) as Decoded;
+      decisions.push(...judge.push({ ok: true, width: result.width, height: result.height, metrics: result.metrics, pixelHash: result.pixelHash }));
+    }
+    decisions.push(...judge.finish());
+    expect(decisions.map((d) => d.reason)).toEqual([null, null, null, null, 'blurred', null, null, null, null]);
   });
 });

@@ -22,7 +22,7 @@ import { judgeFrames, type JudgedFrame, type JudgeSource } from './render/judge.
 import type { LineageRecorder } from './render/lineage-recorder.ts';
 import { manifestOf, RenderOutputs } from './render/outputs.ts';
 import { progressReporter, type RenderProgress } from './render/progress.ts';
-import { publishRender } from './render/publish.ts';
+import { publishRender, Staging, videoContentType } from './render/publish.ts';
 import type { RenderResult } from './render/render-result.ts';
 import { RenderInputSchema, selectRender } from './render/select.ts';
 import { renderViewsStage, viewsAskedFor } from './render/views.ts';
@@ -87,6 +87,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
   const local: Array<LocalOriginal | undefined> = new Array(candidates.length);
   let originals: Originals | undefined;
   let encode: EncodeStage | undefined;
+  const staging = new Staging(deps.store);
   try {
     const tools = resolveMediaTools(deps.config);
 
@@ -184,15 +185,15 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
           `(rejected: ${summariseReasons(decisions)}); a timelapse needs at least 2`,
       );
     }
-    // The poster and the contact sheet are made while ffmpeg finishes the file (x264 still
-    // encodes its lookahead, on fewer threads, for a second or more) and ffprobe checks it.
-    const posterMade = outputs.posterJpeg();
-    const contactMade = outputs.contactSheetJpeg();
-    // Observed below; a failing encode or check must not leave them as unhandled rejections.
-    posterMade.catch(() => undefined);
-    contactMade.catch(() => undefined);
+    // The poster and the contact sheet are made, and staged in the store, while ffmpeg finishes
+    // the file (x264 still encodes its lookahead, on fewer threads, for a second or more); the
+    // video is staged while ffprobe checks it. Nothing is published before the check passes.
+    const all = timelapseKeys(input, options.format);
+    staging.buffer(all.poster, outputs.posterJpeg(), 'image/jpeg');
+    staging.buffer(all.contact, outputs.contactSheetJpeg(), 'image/jpeg');
     await encode.finish();
     timings.analyseEncodeMs = Date.now() - mark;
+    staging.file(all.video, videoPath, videoContentType(options.format));
 
     mark = Date.now();
     const probe = await checkVideo(tools.ffprobePath, videoPath, { codec: options.format === 'mp4' ? 'h264' : 'vp9', frames: accepted, fps: options.fps, ...plan.output });
@@ -211,7 +212,6 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     });
     if (views.summary) timings.viewsMs = Date.now() - mark;
 
-    const all = timelapseKeys(input, options.format);
     const keys = {
       video: all.video,
       poster: all.poster,
@@ -226,10 +226,8 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
       {
         keys,
         views,
-        videoPath,
         format: options.format,
-        poster: await posterMade,
-        contact: await contactMade,
+        staging,
         manifest,
         run: { ...run, timings, framesAccepted: accepted, durationSeconds: probe.durationSeconds, viewParameters: views.summary },
         frames: records,
@@ -240,6 +238,7 @@ export async function renderTimelapse(rawInput: RenderInput, deps: RenderDeps): 
     return result;
   } catch (error) {
     encode?.abort();
+    await staging.discard();
     await recordFailure(deps.lineage, log, {
       ...run,
       status: 'failed',

@@ -36,6 +36,25 @@ describe('ObjectStore on the embedded s3rver', () => {
     expect(staged).toEqual([]);
   });
 
+  it('stages an object out of sight until it is committed, and a discarded one leaves nothing', async () => {
+    const staged: string[] = [];
+    const tmp = async () => {
+      staged.length = 0;
+      for await (const item of env.store.list('tmp/')) staged.push(item.key);
+      return staged;
+    };
+    const kept = await env.store.stageBuffer('timelapses/y/poster.jpg', Buffer.from('poster'), 'image/jpeg');
+    const dropped = await env.store.stageBuffer('timelapses/y/contact.jpg', Buffer.from('contact'), 'image/jpeg');
+    expect(await env.store.stat('timelapses/y/poster.jpg')).toBeNull();
+    expect(await tmp()).toHaveLength(2);
+    await kept.commit();
+    await dropped.discard();
+    await dropped.discard();
+    expect((await env.store.getBuffer('timelapses/y/poster.jpg')).toString()).toBe('poster');
+    expect(await env.store.stat('timelapses/y/contact.jpg')).toBeNull();
+    expect(await tmp()).toEqual([]);
+  });
+
   it('reads byte ranges', async () => {
     await env.store.putBuffer('ranges/r.bin', Buffer.from('abcdefghij'));
     const chunks: Buffer[] = [];

@@ -23,18 +23,20 @@ export interface EncodeStageSettings {
  * The encode stage: accepted frames, in order, into ffmpeg. A raw frame goes as the pixels the
  * pool normalised; otherwise the original file goes as it is, the bytes the pool measured.
  *
- * With levelling, ffmpeg starts once LEVEL_FRAMES frames are accepted (or at the end, with
- * fewer), since its deflicker window must not be longer than the video; until then the frames
- * wait here.
+ * Without levelling, ffmpeg starts with the stage, before the first frame is judged: its
+ * start-up (a process of its own, fluent-ffmpeg's checks of it) then overlaps the judge's
+ * first frames, which wait for the judge's lookahead, instead of following them. With
+ * levelling, ffmpeg starts once LEVEL_FRAMES frames are accepted (or at the end, with fewer),
+ * since its deflicker window must not be longer than the video; until then the frames wait
+ * here. Either way the caller aborts the stage if the render fails before finish().
  */
 export class EncodeStage {
   private encoder?: FrameEncoder;
   private readonly waiting: Uint8Array[] = [];
-  private readonly startAfter: number;
   private written = 0;
 
   constructor(private readonly settings: EncodeStageSettings) {
-    this.startAfter = settings.options.levelBrightness ? LEVEL_FRAMES : 1;
+    if (!settings.options.levelBrightness) this.encoder = this.start(0);
   }
 
   /** Frames taken so far: each one's index in the video. */
@@ -48,7 +50,7 @@ export class EncodeStage {
     if (!bytes) throw new MarsError(`frame ${judged.decision.index} reached the encoder without its ${this.settings.plan.input.kind === 'raw' ? 'pixels' : 'file bytes'}`, 'ENCODE_BAD_FRAME');
     this.written++;
     this.waiting.push(bytes);
-    if (!this.encoder && this.waiting.length >= this.startAfter) this.encoder = this.start(LEVEL_FRAMES);
+    if (!this.encoder && this.waiting.length >= LEVEL_FRAMES) this.encoder = this.start(LEVEL_FRAMES);
     if (this.encoder) await this.flush();
   }
 

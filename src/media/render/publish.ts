@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../../platform/object-store/object-store.ts';
+import type { ObjectStore, StagedObject } from '../../platform/object-store/object-store.ts';
 import type { RenderFrameRecord, RenderRunRecord } from '../../timelapse/lineage-records.ts';
 import type { RenderFormat } from '../../timelapse/render-options.ts';
 import type { LineageRecorder } from './lineage-recorder.ts';
@@ -6,12 +6,49 @@ import type { ViewOutput } from './views.ts';
 import type { ReportProgress } from './progress.ts';
 import { resultOf, type RenderKeys, type RenderResult } from './render-result.ts';
 
+/**
+ * The render's objects, written under temporary keys as soon as each exists (the poster and
+ * contact sheet while ffmpeg finishes the file, the video while ffprobe checks it), so that
+ * publishing is a copy into place. Nothing is at a published key before publishRender; on a
+ * failure the caller discards what was staged.
+ */
+export class Staging {
+  private readonly staged: Array<Promise<StagedObject>> = [];
+
+  constructor(private readonly store: ObjectStore) {}
+
+  buffer(key: string, body: Buffer | Promise<Buffer>, contentType: string): void {
+    this.track(Promise.resolve(body).then((bytes) => this.store.stageBuffer(key, bytes, contentType)));
+  }
+
+  file(key: string, filePath: string, contentType: string): void {
+    this.track(this.store.stageFile(key, filePath, contentType));
+  }
+
+  /** Everything staged so far, once it is. */
+  all(): Array<Promise<StagedObject>> {
+    return [...this.staged];
+  }
+
+  /** Removes every temporary copy; for a render that fails. */
+  async discard(): Promise<void> {
+    await Promise.allSettled(this.staged.map((staged) => staged.then((object) => object.discard())));
+  }
+
+  private track(staged: Promise<StagedObject>): void {
+    // Observed by publishRender or discard(); never an unhandled rejection in between.
+    staged.catch(() => undefined);
+    this.staged.push(staged);
+  }
+}
+
+export const videoContentType = (format: RenderFormat) => (format === 'mp4' ? 'video/mp4' : 'video/webm');
+
 export interface Publication {
   keys: RenderKeys;
-  videoPath: string;
   format: RenderFormat;
-  poster: Buffer;
-  contact: Buffer;
+  /** The video, poster and contact sheet, staged while the render finished. */
+  staging: Staging;
   manifest: object;
   /** The stabilised video and the motion view, when made: published under keys.stabilised and keys.motion. */
   views: { stabilised?: ViewOutput; motion?: ViewOutput };
@@ -27,28 +64,25 @@ export interface PublishDeps {
 }
 
 /**
- * The publish stage. Video, poster and contact sheet at once (each written, then copied into
- * place); the manifest only after all three exist; the lineage last, so that it points only at
- * objects that exist.
+ * The publish stage. Every staged object (video, poster, contact sheet, and the views') is
+ * copied into place at once; the manifest only after all of them exist; the lineage last, so
+ * that it points only at objects that exist.
  */
 export async function publishRender(publication: Publication, deps: PublishDeps): Promise<RenderResult> {
-  const { keys, run } = publication;
+  const { keys, run, staging } = publication;
   const started = Date.now();
   let published = 0;
-  const videoType = publication.format === 'mp4' ? 'video/mp4' : 'video/webm';
+  const videoType = videoContentType(publication.format);
   const { stabilised, motion } = publication.views;
-  const steps = [
-    deps.store.publishFile(keys.video, publication.videoPath, videoType),
-    deps.store.publishBuffer(keys.poster, publication.poster, 'image/jpeg'),
-    deps.store.publishBuffer(keys.contact, publication.contact, 'image/jpeg'),
-  ];
   for (const [view, videoKey, posterKey] of [[stabilised, keys.stabilised, keys.stabilisedPoster], [motion, keys.motion, keys.motionPoster]] as const) {
     if (!view) continue;
     if (!videoKey || !posterKey) throw new Error('Expected object keys for every view made');
-    steps.push(deps.store.publishFile(videoKey, view.videoPath, videoType), deps.store.publishBuffer(posterKey, view.poster, 'image/jpeg'));
+    staging.file(videoKey, view.videoPath, videoType);
+    staging.buffer(posterKey, view.poster, 'image/jpeg');
   }
+  const steps = staging.all();
   const total = steps.length + 1;
-  const publishing = steps.map((step) => step.then(() => deps.progress('publish', ++published, total)));
+  const publishing = steps.map((step) => step.then((staged) => staged.commit()).then(() => deps.progress('publish', ++published, total)));
   const outcomes = await Promise.allSettled(publishing);
   for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
   await deps.store.publishBuffer(keys.manifest, Buffer.from(JSON.stringify(publication.manifest, null, 2)), 'application/json');

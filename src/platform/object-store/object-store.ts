@@ -38,6 +38,15 @@ export function normaliseEtag(etag: string): string {
 /** Whether an object-store error says the key (or bucket) is not there: MinIO, S3 and s3rver say it two ways. */
 export const isNotFound = (error: unknown): boolean => ['NotFound', 'NoSuchKey'].includes((error as { code?: string } | null)?.code ?? '');
 
+/** An object written under a temporary key, not yet at the key readers look at. */
+export interface StagedObject {
+  readonly key: string;
+  /** Copies the object to its key, then removes the temporary copy. */
+  commit(): Promise<{ etag: string }>;
+  /** Removes the temporary copy; safe to call again, and after commit. */
+  discard(): Promise<void>;
+}
+
 /**
  * The project's one door to S3 (MinIO in production, s3rver embedded). Always sends sizes:
  * s3rver lacks ListMultipartUploads, which the minio client calls for unknown-size streams.
@@ -91,21 +100,38 @@ export class ObjectStore {
    * event consumer) never sees a half-written object at `key`.
    */
   async publishBuffer(key: string, body: Buffer, contentType?: string): Promise<{ etag: string }> {
-    return this.publishVia(key, (staging) => this.putBuffer(staging, body, contentType));
+    return (await this.stageBuffer(key, body, contentType)).commit();
   }
 
   async publishFile(key: string, filePath: string, contentType?: string): Promise<{ etag: string }> {
-    return this.publishVia(key, (staging) => this.putFile(staging, filePath, contentType));
+    return (await this.stageFile(key, filePath, contentType)).commit();
   }
 
-  private async publishVia(key: string, write: (stagingKey: string) => Promise<unknown>): Promise<{ etag: string }> {
+  /** Writes an object under a temporary key: nothing is at `key` until it is committed. */
+  async stageBuffer(key: string, body: Buffer, contentType?: string): Promise<StagedObject> {
+    return this.stage(key, (staging) => this.putBuffer(staging, body, contentType));
+  }
+
+  async stageFile(key: string, filePath: string, contentType?: string): Promise<StagedObject> {
+    return this.stage(key, (staging) => this.putFile(staging, filePath, contentType));
+  }
+
+  private async stage(key: string, write: (stagingKey: string) => Promise<unknown>): Promise<StagedObject> {
     const staging = `tmp/${randomUUID()}/${key.split('/').pop() ?? 'object'}`;
     await write(staging);
-    try {
-      return await this.copy(staging, key);
-    } finally {
-      await this.remove(staging);
-    }
+    let removed: Promise<void> | undefined;
+    const discard = () => (removed ??= this.remove(staging));
+    return {
+      key,
+      commit: async () => {
+        try {
+          return await this.copy(staging, key);
+        } finally {
+          await discard();
+        }
+      },
+      discard,
+    };
   }
 
   async copy(fromKey: string, toKey: string): Promise<{ etag: string }> {

@@ -14,10 +14,11 @@ export interface CoreShare {
  * scale) against 45-85 ms for ffmpeg's decode and x264 medium, so one measuring thread keeps the
  * judge ahead of ffmpeg. The pool gets one thread fewer than the cores (a worker thread less,
  * its memory too) and ffmpeg keeps its own threading. On 2 cores, each split in three pairs
- * with its pool warmed first: render/bare 1.40-1.47 for pool 2 + ffmpeg auto, 1.34 for pool 1 +
- * ffmpeg auto, 1.37-1.39 for pool 1 + ffmpeg 2 threads (unwarmed, pool 2 had looked best, as
- * its threads loading during the bare encode slowed the bare side); `npm run bench -- media`
- * measures them again.
+ * with its pool warmed first, in three runs of the bench: render/bare 1.22-1.28 for pool 2 +
+ * ffmpeg auto, 1.27-1.31 for pool 1 + ffmpeg auto, 1.31-1.38 for pool 1 + ffmpeg 2 threads;
+ * in five alternating pairs, pool 1 1.25 median and pool 2 1.29. With the judge's decode at
+ * 1/4 scale the two pool sizes are within the machine's noise, and the smaller keeps a worker
+ * thread's memory. `npm run bench -- media` measures them again.
  */
 export function coreShare(cores = os.availableParallelism()): CoreShare {
   return { poolThreads: Math.max(1, cores - 1), encoderThreads: 0 };

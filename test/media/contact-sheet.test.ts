@@ -27,5 +27,8 @@ describe('ContactSheet', () => {
     expect(red(left(1) + 30, 4 + 20)).toBe(true);
     // A frame that never decoded: a flat grey tile (70).
     expect(grey(left(2) + 30, 4 + 20, 70)).toBe(true);
+    // Encoded once: the sheet has let go of its pixels.
+    expect(() => sheet.add({ pixels: tile(10), accepted: true })).toThrow(/already encoded/);
+    expect(() => sheet.jpeg()).toThrow(/already encoded/);
   });
 });

@@ -40,7 +40,6 @@ export const isNotFound = (error: unknown): boolean => ['NotFound', 'NoSuchKey']
 
 /** An object written under a temporary key, not yet at the key readers look at. */
 export interface StagedObject {
-  readonly key: string;
   /** Copies the object to its key, then removes the temporary copy. */
   commit(): Promise<{ etag: string }>;
   /** Removes the temporary copy; safe to call again, and after commit. */
@@ -122,7 +121,6 @@ export class ObjectStore {
     let removed: Promise<void> | undefined;
     const discard = () => (removed ??= this.remove(staging));
     return {
-      key,
       commit: async () => {
         try {
           return await this.copy(staging, key);

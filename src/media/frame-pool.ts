@@ -60,8 +60,16 @@ export class WorkerFramePool implements FramePool, Service {
 
   async start(): Promise<void> {}
 
+  /**
+   * An aborted signal refuses the task before it reaches the pool; a task already handed over
+   * runs to its end (a frame takes milliseconds). Handing the signal to piscina would terminate
+   * the thread of a running task, which the pool shares with every other render, and a result
+   * the thread had already posted then reached piscina for a task it no longer knew: an
+   * uncaught 'Unexpected message from Worker' error.
+   */
   run(task: FrameTask, signal?: AbortSignal): Promise<FrameTaskResult> {
-    return this.piscina.run(task, signal ? { signal } : {});
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return this.piscina.run(task);
   }
 
   close = once(async () => {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ObjectStore } from '../../src/platform/object-store/object-store.ts';
 import type { S3EventRecord } from '../../src/timelapse/minio-event.ts';
 import { seedObjects, startTestS3 } from '../support/s3.ts';
@@ -53,6 +53,23 @@ describe('ObjectStore on the embedded s3rver', () => {
     expect((await env.store.getBuffer('timelapses/y/poster.jpg')).toString()).toBe('poster');
     expect(await env.store.stat('timelapses/y/contact.jpg')).toBeNull();
     expect(await tmp()).toEqual([]);
+  });
+
+  it('publishes from several writers at once without a server error', async () => {
+    // s3rver removes the folders a deleted object leaves empty; deleting one staged object used
+    // to remove tmp/ while another was being staged into it (an HTTP 500 the client retried).
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      await Promise.all(
+        Array.from({ length: 3 }, async (_, writer) => {
+          for (let i = 0; i < 80; i++) await env.store.publishBuffer(`timelapses/race-${writer}/${i}/poster.jpg`, Buffer.from(`${writer}-${i}`), 'image/jpeg');
+        }),
+      );
+      expect(warn.mock.calls.map((call) => String(call[0])).filter((message) => message.includes('Retrying request'))).toEqual([]);
+      expect((await env.store.getBuffer('timelapses/race-2/79/poster.jpg')).toString()).toBe('2-79');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('reads byte ranges', async () => {

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { KafkaProducer } from '../kafka/producer.ts';
 import { Topics } from '../../timelapse/topics.ts';
 import { toMinioEvent, type S3EventRecord } from '../../timelapse/minio-event.ts';
+import { STAGING_PREFIX } from '../object-store/object-store.ts';
 
 export interface S3EventForwarderOptions {
   /** Emits `record` events: the embedded s3rver (`EmbeddedS3`). */
@@ -38,7 +39,7 @@ export class S3EventForwarder implements Service {
 
   private forward(record: S3EventRecord): void {
     const key = record.s3.object.key;
-    if ((this.options.ignorePrefixes ?? ['tmp/', 'index/']).some((prefix) => key.startsWith(prefix))) return;
+    if ((this.options.ignorePrefixes ?? [STAGING_PREFIX, 'index/']).some((prefix) => key.startsWith(prefix))) return;
     const event = toMinioEvent(record);
     const sending = this.options.producer
       .publish(Topics.minioEvents, event, event.Key)

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import S3rver from 's3rver';
 import { S3EventRecordSchema } from '../../timelapse/minio-event.ts';
 import type { Service } from '../lifecycle.ts';
 import { once } from '../lifecycle.ts';
-import type { ObjectInfo } from './object-store.ts';
+import { STAGING_PREFIX, type ObjectInfo } from './object-store.ts';
 
 /** How s3rver names the file holding an object's bytes: `<last key segment>._S3rver_object`. */
 const OBJECT_SUFFIX = '._S3rver_object';
@@ -55,7 +55,13 @@ export class EmbeddedS3 extends EventEmitter implements Service {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.options.directory, { recursive: true });
+    // s3rver removes the folders a deleted object leaves empty, up to the bucket's. Deleting the
+    // last staged object removed the staging folder while another object was being staged into
+    // it, and s3rver answered HTTP 500 (the client retries after about 300 ms). A file that is no
+    // object keeps that folder; listings skip it.
+    const staging = path.join(this.options.directory, this.options.bucket, STAGING_PREFIX);
+    await mkdir(staging, { recursive: true });
+    await writeFile(path.join(staging, '.kept'), '');
     const server = new S3rver({
       address: '127.0.0.1',
       port: this.options.port ?? 0,

@@ -38,6 +38,9 @@ export function normaliseEtag(etag: string): string {
 /** Whether an object-store error says the key (or bucket) is not there: MinIO, S3 and s3rver say it two ways. */
 export const isNotFound = (error: unknown): boolean => ['NotFound', 'NoSuchKey'].includes((error as { code?: string } | null)?.code ?? '');
 
+/** Where objects are staged before they are published: never a key readers or event consumers want. */
+export const STAGING_PREFIX = 'tmp/';
+
 /** An object written under a temporary key, not yet at the key readers look at. */
 export interface StagedObject {
   /** Copies the object to its key, then removes the temporary copy. */
@@ -116,7 +119,7 @@ export class ObjectStore {
   }
 
   private async stage(key: string, write: (stagingKey: string) => Promise<unknown>): Promise<StagedObject> {
-    const staging = `tmp/${randomUUID()}/${key.split('/').pop() ?? 'object'}`;
+    const staging = `${STAGING_PREFIX}${randomUUID()}/${key.split('/').pop() ?? 'object'}`;
     await write(staging);
     let removed: Promise<void> | undefined;
     const discard = () => (removed ??= this.remove(staging));
@@ -240,12 +243,6 @@ export class ObjectStore {
     await this.client.removeObject(this.bucket, key);
   }
 
-  async removePrefix(prefix: string): Promise<number> {
-    const keys: string[] = [];
-    for await (const item of this.list(prefix)) keys.push(item.key);
-    for (const key of keys) await this.remove(key);
-    return keys.length;
-  }
 
   async presignedGetUrl(key: string, expirySeconds = 7 * 24 * 3600): Promise<string> {
     return this.client.presignedGetObject(this.bucket, key, expirySeconds);

@@ -4,18 +4,22 @@
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ libturbojpeg0-dev ca-certificates \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm ci's postinstall builds the native JPEG decoder the frame judge prefers.
+COPY scripts/build-native.mjs ./scripts/
+COPY native/scaled-jpeg.c ./native/
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # kcat only for the embedded Kafka (KAFKA_BROKERS unset); tini reaps and forwards signals.
-RUN apt-get update && apt-get install -y --no-install-recommends kcat tini ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends kcat tini libturbojpeg0 ca-certificates \
   && rm -rf /var/lib/apt/lists/*
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=deps --chown=node:node /app/native ./native
 COPY --chown=node:node package.json package-lock.json ./
 COPY --chown=node:node bin ./bin
 COPY --chown=node:node src ./src

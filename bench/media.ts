@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { ANALYSIS_TASKS_PER_THREAD, WorkerFramePool, type FramePool } from '../src/media/frame-pool.ts';
 import { outputArguments } from '../src/media/ffmpeg-encoder.ts';
 import { coreShare, type CoreShare } from '../src/media/core-share.ts';
+import { nativeJpegDecoder } from '../src/media/scaled-jpeg.ts';
 import { renderTimelapse } from '../src/media/render-timelapse.ts';
 import type { FrameCandidate } from '../src/timelapse/frame-candidate.ts';
 import { RenderOptionsSchema } from '../src/timelapse/render-options.ts';
@@ -130,7 +131,7 @@ export async function runMediaBench(): Promise<void> {
   const cores = os.availableParallelism();
   const pool = new WorkerFramePool({ threads: cores, tasksPerThread: ANALYSIS_TASKS_PER_THREAD });
   try {
-    console.log(`media bench: ${cores} cores, ${FRAMES} frames of ${SIZE}x${SIZE} derived from a real Mastcam-Z frame (${LONG_FRAMES} for the memory figure); load average ${os.loadavg()[0]!.toFixed(1)}`);
+    console.log(`media bench: ${cores} cores, ${FRAMES} frames of ${SIZE}x${SIZE} derived from a real Mastcam-Z frame (${LONG_FRAMES} for the memory figure); load average ${os.loadavg()[0]!.toFixed(1)}; the judge decodes JPEG ${nativeJpegDecoder ? 'natively (native/scaled-jpeg.c)' : 'through sharp (the native decoder is not built: node scripts/build-native.mjs)'}`);
     const files = await deriveFrames(framesDir);
 
     // Analysis alone (decode at the measuring scale, metrics, hash, contact tile), then with the

@@ -5,6 +5,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNativeDecoder, nativeDecoderBuilt } from './build-native.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,4 +35,15 @@ export function aptInstall(packages) {
   run('apt-get update -qq');
   run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')}`);
   return true;
+}
+
+/**
+ * The native JPEG decoder the frame judge prefers (scripts/build-native.mjs): libjpeg-turbo's
+ * headers from Debian when they are missing and apt can install them, then the build. Optional:
+ * without it frames are decoded through sharp.
+ */
+export function ensureNativeDecoder() {
+  if (nativeDecoderBuilt()) return;
+  if (!existsSync('/usr/include/turbojpeg.h')) aptInstall(['libturbojpeg0-dev']);
+  buildNativeDecoder();
 }

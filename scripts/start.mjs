@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { aptInstall, ensureNodeModules, has, root, run } from './setup.mjs';
+import { aptInstall, ensureNativeDecoder, ensureNodeModules, has, root, run } from './setup.mjs';
 
 process.chdir(root);
 
@@ -30,6 +30,7 @@ function fail(message) {
 }
 
 ensureNodeModules();
+ensureNativeDecoder();
 
 const needKafka = !process.env.KAFKA_BROKERS;
 const redisUrl = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');

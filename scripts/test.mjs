@@ -5,10 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { aptInstall, ensureNodeModules, has, root } from './setup.mjs';
+import { aptInstall, ensureNativeDecoder, ensureNodeModules, has, root } from './setup.mjs';
 
 process.chdir(root);
 ensureNodeModules();
+ensureNativeDecoder();
 
 // Debian packages the tests drive: kcat (Kafka mock cluster), chromium (browser test).
 const debian = { kcat: 'kcat', chromium: 'chromium' };

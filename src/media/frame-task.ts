@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { tileFromPixels } from './contact-sheet.ts';
 import { analysisPlane, measureLuma, measuringScale, type FrameMetrics } from './frame-metrics.ts';
 import { declaredSize, looksComplete, sniffImageType } from './image-type.ts';
+import { decodeScaledJpeg } from './scaled-jpeg.ts';
 
 /**
  * The per-frame work of the pipeline, run in a worker thread of the pool (or inline): decode
- * once at the measuring scale, measure, hash, and from the same small pixels make the
+ * once at the measuring scale (a clean JPEG natively, anything else through sharp), measure, hash, and from the same small pixels make the
  * contact-sheet tile; when the render draws on frames itself, also the normalised RGB frame.
  */
 
@@ -75,7 +76,8 @@ export function normalisedFrame(input: Buffer | string, options: SharpOptions, o
 }
 
 /**
- * One decode for metrics, hash and tile, at the measuring scale. A JPEG is decoded at that
+ * One decode for metrics, hash and tile, at the measuring scale, through sharp: the general
+ * path, for what the native JPEG decoder (scaled-jpeg.ts) leaves to it. A JPEG is decoded at that
  * scale in the DCT domain, asked for through libvips' load option on the file name: sharp
  * picks a DCT scale only for a shrink of at least one more than it, and resamples after it,
  * which cost as much as the decode saved. The file is the one whose bytes were read; the
@@ -90,7 +92,8 @@ async function measuringPixels(
 ): Promise<{ data: Buffer; info: OutputInfo }> {
   const fill = { fit: 'fill' as const };
   if (format === 'jpeg' && scale.shrink > 1 && !/[[\]]/.test(file)) {
-    // libjpeg gives ceil(size / shrink), which the declared size predicts: the resize is a no-op.
+    // libjpeg gives ceil(size / shrink), as measuringScale predicts; libvips drops the last partial
+    // row and column, which the resize puts back (a no-op where the shrink divides the size).
     return sharp(`${file}[shrink=${scale.shrink}]`, options).removeAlpha().resize(scale.width, scale.height, fill).raw().toBuffer({ resolveWithObject: true });
   }
   const decode = () => sharp(input, options).removeAlpha();
@@ -107,6 +110,24 @@ async function measuringPixels(
   const other = b!.data;
   for (let i = 0; i < mean.length; i++) mean[i] = (mean[i]! + other[i]! + 1) >> 1;
   return a!;
+}
+
+interface Measured {
+  metrics: FrameMetrics;
+  pixelHash: string;
+  tile?: Uint8Array;
+  channels: number;
+}
+
+/** Metrics, hash and tile from pixels at the measuring scale. */
+function measure(data: Uint8Array, width: number, height: number, channels: number, declared: string, tileSize: FrameTask['tile']): Measured {
+  const plane = analysisPlane(data, width, height, channels);
+  const metrics = measureLuma(plane);
+  // The measuring plane stands for the pixels: the same exposure gives the same plane, while
+  // two exposures differ in sensor noise everywhere. Hashing it costs a fraction of the frame.
+  const pixelHash = createHash('sha1').update(`${declared}:`).update(plane.data).digest('hex');
+  const tile = tileSize ? tileFromPixels(data, width, height, channels, tileSize.width, tileSize.height) : undefined;
+  return { metrics, pixelHash, tile, channels };
 }
 
 export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
@@ -129,7 +150,7 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
   // A truncated or corrupt file fails rather than measuring grey padding; the pixel limit
   // refuses decompression bombs before any pixel is decoded.
   const options: SharpOptions = { failOn: 'truncated', limitInputPixels: task.limitInputPixels };
-  let decoded: { data: Buffer; info: OutputInfo };
+  let measured: Measured;
   let width: number;
   let height: number;
   let format: string;
@@ -144,20 +165,22 @@ export async function runFrameTask(task: FrameTask): Promise<FrameTaskResult> {
     if (width * height > task.limitInputPixels) {
       return { ok: false, reason: 'too-many-pixels', detail: `${width}x${height} exceeds the pixel limit of ${task.limitInputPixels}`, bytes: input.length };
     }
-    decoded = await measuringPixels(input, task.path, type.format, measuringScale(width, height), options);
+    const scale = measuringScale(width, height);
+    // The native decoder's pixels are measured at once, before anything awaits: they live in a
+    // buffer the next decode on this thread reuses.
+    const native = format === 'jpeg' ? decodeScaledJpeg(input, scale.shrink) : null;
+    if (native) measured = measure(native.data, native.width, native.height, native.channels, `${width}x${height}`, task.tile);
+    else {
+      const { data, info } = await measuringPixels(input, task.path, format, scale, options);
+      measured = measure(data, info.width, info.height, info.channels, `${width}x${height}`, task.tile);
+    }
     const sizeMatches = !task.expected || (task.expected.width === width && task.expected.height === height);
     if (task.output && sizeMatches) frame = await normalisedFrame(input, options, task.output);
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return { ok: false, reason: classifyDecodeError(detail), detail, bytes: input.length };
   }
-  const { data, info } = decoded;
-  const plane = analysisPlane(data, info.width, info.height, info.channels);
-  const metrics = measureLuma(plane);
-  // The measuring plane stands for the pixels: the same exposure gives the same plane, while
-  // two exposures differ in sensor noise everywhere. Hashing it costs a fraction of the frame.
-  const pixelHash = createHash('sha1').update(`${width}x${height}:`).update(plane.data).digest('hex');
-  const tile = task.tile ? tileFromPixels(data, info.width, info.height, info.channels, task.tile.width, task.tile.height) : undefined;
+  const { metrics, pixelHash, tile, channels } = measured;
   const original = task.keepOriginal ? input : undefined;
-  return { ok: true, format, width, height, channels: info.channels, bytes: input.length, metrics, pixelHash, frame, tile, original };
+  return { ok: true, format, width, height, channels, bytes: input.length, metrics, pixelHash, frame, tile, original };
 }

@@ -100,7 +100,8 @@ export class ContactSheet {
   private readonly columns: number;
   private readonly width: number;
   private readonly height: number;
-  private sheet: Uint8Array | null;
+  /** Undefined until the first tile, null once encoded. */
+  private sheet?: Uint8Array | null;
   private added = 0;
 
   constructor(
@@ -113,13 +114,22 @@ export class ContactSheet {
     const rows = Math.max(1, Math.ceil(tiles / this.columns));
     this.width = gap + this.columns * (tileWidth + gap);
     this.height = gap + rows * (tileHeight + gap);
-    this.sheet = new Uint8Array(this.width * this.height * 3).fill(24);
+  }
+
+  /**
+   * The sheet's pixels, allocated at the first tile rather than with the render: by then ffmpeg
+   * is spawned, and memory written before a fork stays copy-on-write in this process until each
+   * page is written again, a page fault per 4 KiB of an 18 MB sheet.
+   */
+  private pixels(): Uint8Array {
+    if (this.sheet === null) throw new Error('the contact sheet was already encoded');
+    return (this.sheet ??= new Uint8Array(this.width * this.height * 3).fill(24));
   }
 
   /** Draws the next tile. */
   add(tile: ContactTile): void {
-    const { tileWidth, tileHeight, width, sheet } = this;
-    if (!sheet) throw new Error('the contact sheet was already encoded');
+    const sheet = this.pixels();
+    const { tileWidth, tileHeight, width } = this;
     const gap = ContactSheet.GAP;
     const n = this.added++;
     const x0 = gap + (n % this.columns) * (tileWidth + gap);
@@ -133,8 +143,7 @@ export class ContactSheet {
   }
 
   jpeg(): Promise<Buffer> {
-    const { sheet } = this;
-    if (!sheet) throw new Error('the contact sheet was already encoded');
+    const sheet = this.pixels();
     this.sheet = null;
     return sharp(sheet, { raw: { width: this.width, height: this.height, channels: 3 } }).jpeg(outputJpeg(82)).toBuffer();
   }

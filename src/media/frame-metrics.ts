@@ -47,6 +47,8 @@ export function measuringScale(width: number, height: number): { shrink: 1 | 2 |
   return { shrink, width: Math.ceil(width / shrink), height: Math.ceil(height / shrink) };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * The luma plane the metrics are computed on, from interleaved 8-bit pixels (1 to 4 channels)
  * already at the measuring size: BT.601 with integer weights (77, 150, 29)/256.
@@ -61,6 +63,24 @@ export function analysisPlane(pixels: Uint8Array, width: number, height: number,
   const out = new Uint8Array(width * height);
   let i = 0;
   let p = 0;
+  if (channels === 3 && LITTLE_ENDIAN && pixels.byteOffset % 4 === 0) {
+    // RGB, the usual frame: four pixels are three 32-bit words in, one word out (little-endian),
+    // a third of the time of reading bytes.
+    const words = new Uint32Array(pixels.buffer, pixels.byteOffset, (out.length >> 2) * 3);
+    const lumas = new Uint32Array(out.buffer, 0, out.length >> 2);
+    for (let w = 0, o = 0; o < lumas.length; w += 3, o++) {
+      const a = words[w]!;
+      const b = words[w + 1]!;
+      const c = words[w + 2]!;
+      const y0 = (77 * (a & 255) + 150 * ((a >>> 8) & 255) + 29 * ((a >>> 16) & 255)) >> 8;
+      const y1 = (77 * (a >>> 24) + 150 * (b & 255) + 29 * ((b >>> 8) & 255)) >> 8;
+      const y2 = (77 * ((b >>> 16) & 255) + 150 * (b >>> 24) + 29 * (c & 255)) >> 8;
+      const y3 = (77 * ((c >>> 8) & 255) + 150 * ((c >>> 16) & 255) + 29 * (c >>> 24)) >> 8;
+      lumas[o] = y0 | (y1 << 8) | (y2 << 16) | (y3 << 24);
+    }
+    i = lumas.length * 4;
+    p = i * 3;
+  }
   // Four pixels a step: half the time of one a step for the usual RGB frame.
   const step = 4 * channels;
   const c2 = channels * 2;

@@ -83,6 +83,19 @@ describe('frame metrics', () => {
     expect(metrics.darkClipped).toBe(Number((histogram.slice(0, 6).reduce((a, n) => a + n, 0) / luma.data.length).toFixed(4)));
   });
 
+  it.each([
+    [0, 35],
+    [1, 35],
+    [4, 64],
+    [4, 66],
+  ])('computes BT.601 luma per pixel from RGB at byte offset %i, %i pixels', (offset, count) => {
+    const backing = plane(count + 8, 1, 3, count);
+    const pixels = backing.subarray(offset, offset + count * 3);
+    const luma = analysisPlane(pixels, count, 1, 3);
+    const expected = Array.from({ length: count }, (_, i) => (77 * pixels[i * 3]! + 150 * pixels[i * 3 + 1]! + 29 * pixels[i * 3 + 2]!) >> 8);
+    expect([...luma.data]).toEqual(expected);
+  });
+
   it('makes a contact-sheet tile of 3x3-sample means, letterboxed', () => {
     const pixels = plane(512, 384, 3, 7);
     const tile = tileFromPixels(pixels, 512, 384, 3, 160, 160);

@@ -30,8 +30,12 @@ const FRAMES = 300;
 const LONG_FRAMES = 1000;
 /** Frames per thread that warm a pool before its analysis is measured. */
 const WARM_FRAMES = 24;
-/** Bare/render pairs, alternating, so that a busy moment of the machine does not pick a side. */
-const ROUNDS = 3;
+/**
+ * Bare/render pairs, alternating, so that a busy moment of the machine does not pick a side.
+ * Five: on a 2-core virtual machine the same bare encode takes 13-16 s of CPU from one run to
+ * the next, and a median of three still moved by 0.1.
+ */
+const ROUNDS = 5;
 /** Pairs per split of the cores, taken in turn. */
 const SHARE_ROUNDS = 3;
 const SIZE = 1024;

@@ -24,9 +24,11 @@ export interface WorkerFramePoolOptions {
 
 /**
  * Frames per thread when analysis has the cores to itself (`mars frames analyze`): while
- * libvips decodes one frame off the thread, the thread measures the other instead of waiting
- * (a third of a frame's CPU time is the thread's own JavaScript); 2 threads gave 184 frames/s
- * instead of about 160 with one frame each. A render keeps one frame per thread: a second takes
+ * libvips decodes one frame off the thread, the thread measures the other instead of waiting;
+ * 2 threads gave 184 frames/s instead of about 160 with one frame each when every frame went
+ * through libvips. A JPEG the native decoder takes is decoded on the thread itself, so two
+ * frames only overlap for other formats (2 threads: 329-346 frames/s with two frames each,
+ * 295-336 with one). A render keeps one frame per thread: a second takes
  * a core from ffmpeg (render/bare 1.60 against 1.46 in alternating pairs).
  */
 export const ANALYSIS_TASKS_PER_THREAD = 2;

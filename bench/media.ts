@@ -261,10 +261,16 @@ export async function runMediaBench(): Promise<void> {
         await render(frames, chosenPool, chosen.encoderThreads).finally(() => clearInterval(sampler));
         return peak;
       };
-      const peakShort = await peakDuring(candidates.slice(0, FRAMES));
-      const peakLong = await peakDuring(candidates);
+      // Each length twice, alternating, and the higher peak of each: one render's peak moves by
+      // up to 10% with the garbage collector's timing, and a single pair could pick a side.
+      let peakShort = 0;
+      let peakLong = 0;
+      for (let round = 0; round < 2; round++) {
+        peakShort = Math.max(peakShort, await peakDuring(candidates.slice(0, FRAMES)));
+        peakLong = Math.max(peakLong, await peakDuring(candidates));
+      }
       console.log(
-        `peak RSS during a render: ${mib(peakShort)} for ${FRAMES} frames, ${mib(peakLong)} for ${LONG_FRAMES.toLocaleString('en')} frames ` +
+        `peak RSS during a render: ${mib(peakShort)} for ${FRAMES} frames, ${mib(peakLong)} for ${LONG_FRAMES.toLocaleString('en')} frames, the higher of two each ` +
           `(${peakLong >= peakShort ? '+' : ''}${(((peakLong - peakShort) / peakShort) * 100).toFixed(1)}%; the process's own, ffmpeg's not included)`,
       );
       console.log(`peak memory: ${mib(peakRss)} RSS during the ratio renders, ${mib(process.resourceUsage().maxRSS * 1024)} max RSS of the process`);
